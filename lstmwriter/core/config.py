@@ -1,0 +1,251 @@
+"""Frozen configurations of the model and of a training run, and the named presets."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = [
+    "ModelConfig",
+    "TrainConfig",
+    "Preset",
+    "PRESETS",
+    "preset_names",
+    "auto_preset",
+    "resolve_preset",
+]
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Shape of an LSTM language model (names as in char-rnn)."""
+
+    vocab_size: int
+    rnn_size: int = 256
+    num_layers: int = 2
+    embedding_size: int = 64  # 0 means "same as rnn_size"
+    dropout: float = 0.0
+    tie_weights: bool = False
+
+    def __post_init__(self) -> None:
+        if self.vocab_size < 2:
+            raise ValueError("vocab_size must be at least 2")
+        if self.rnn_size < 1 or self.num_layers < 1:
+            raise ValueError("rnn_size and num_layers must be positive")
+        if not 0.0 <= self.dropout < 1.0:
+            raise ValueError("dropout must be in [0, 1)")
+        if self.tie_weights and self.input_size != self.rnn_size:
+            raise ValueError("tied weights need embedding_size equal to rnn_size")
+
+    @property
+    def input_size(self) -> int:
+        """Width of the embedding fed to the first LSTM layer."""
+        return self.embedding_size or self.rnn_size
+
+    def to_dict(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> ModelConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in names})
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How a model is trained: optimisation, schedule, data layout and device."""
+
+    seq_length: int = 64
+    batch_size: int = 32
+    learning_rate: float = 2e-3
+    optimizer: str = "adam"  # "adam" or "sgd"
+    grad_clip: float = 5.0
+    epochs: int = 50
+    max_time: float = 0.0  # seconds of training; 0 = no limit
+    # Learning-rate schedule: "plateau" halves (lr_decay) when validation stalls;
+    # "epoch" multiplies by lr_decay every epoch after lr_decay_after (Zaremba et al.).
+    schedule: str = "plateau"
+    lr_decay: float = 0.5
+    lr_decay_after: int = 0
+    min_learning_rate: float = 1e-5
+    eval_every: int = 0  # steps between validations; 0 = twice per epoch
+    eval_every_seconds: float = 0.0  # also validate by training time (benchmarks)
+    max_eval_tokens: int = 300_000
+    sample_length: int = 200
+    sample_temperatures: tuple[float, ...] = (0.2, 0.5, 1.0, 1.2)
+    checkpoint_every: float = 120.0  # seconds
+    valid_fraction: float = 0.05
+    seed: int = 1234
+    device: str = "auto"
+    threads: int = 0  # 0 = all cores
+    autocast: str = "none"  # "none", "bf16" or "fp16" (CUDA only)
+
+    def __post_init__(self) -> None:
+        checks = {
+            "seq_length": self.seq_length >= 1,
+            "batch_size": self.batch_size >= 1,
+            "learning_rate": self.learning_rate > 0,
+            "optimizer": self.optimizer in ("adam", "sgd"),
+            "schedule": self.schedule in ("plateau", "epoch", "time"),
+            "grad_clip": self.grad_clip >= 0,
+            "epochs": self.epochs >= 1,
+            "max_time": self.max_time >= 0,
+            "valid_fraction": 0.0 < self.valid_fraction < 0.5,
+            "device": self.device in ("auto", "cpu", "cuda", "mps")
+            or self.device.startswith("cuda:"),
+            "autocast": self.autocast in ("none", "bf16", "fp16"),
+            "threads": self.threads >= 0,
+        }
+        bad = [name for name, ok in checks.items() if not ok]
+        if bad:
+            raise ValueError(f"invalid training setting: {', '.join(bad)}")
+
+    def to_dict(self) -> dict[str, Any]:
+        data = dataclasses.asdict(self)
+        data["sample_temperatures"] = list(self.sample_temperatures)
+        return data
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> TrainConfig:
+        names = {f.name for f in dataclasses.fields(cls)}
+        kept = {k: v for k, v in data.items() if k in names}
+        if "sample_temperatures" in kept:
+            kept["sample_temperatures"] = tuple(kept["sample_temperatures"])
+        return cls(**kept)
+
+
+@dataclass(frozen=True)
+class Preset:
+    """A named set of model and training settings; any value can be overridden."""
+
+    name: str
+    description: str
+    level: str  # "char" or "word"
+    model: dict[str, Any] = field(default_factory=dict)
+    train: dict[str, Any] = field(default_factory=dict)
+
+
+_ZAREMBA = dict(optimizer="sgd", schedule="epoch", batch_size=20, grad_clip=5.0)
+
+PRESETS: dict[str, Preset] = {
+    p.name: p
+    for p in [
+        Preset(
+            "char-tiny",
+            "64 x 1 char model for tests and very small corpora",
+            "char",
+            dict(rnn_size=64, num_layers=1, embedding_size=32, dropout=0.0),
+            dict(seq_length=32, batch_size=16, learning_rate=3e-3),
+        ),
+        Preset(
+            "char-small",
+            "128 x 2 char model: fast on any CPU",
+            "char",
+            dict(rnn_size=128, num_layers=2, embedding_size=64, dropout=0.0),
+            dict(seq_length=64, batch_size=32, learning_rate=3e-3),
+        ),
+        Preset(
+            "char-medium",
+            "256 x 2 char model (char-rnn: corpora under 2 MB)",
+            "char",
+            dict(rnn_size=256, num_layers=2, embedding_size=64, dropout=0.25),
+            dict(seq_length=64, batch_size=32, learning_rate=2e-3),
+        ),
+        Preset(
+            "char-large",
+            "512 x 2 char model (char-rnn: 5-8 MB corpora)",
+            "char",
+            dict(rnn_size=512, num_layers=2, embedding_size=64, dropout=0.25),
+            dict(seq_length=128, batch_size=64, learning_rate=2e-3),
+        ),
+        Preset(
+            "char-xl",
+            "1024 x 2 char model (char-rnn: 10-20 MB corpora, GPU)",
+            "char",
+            dict(rnn_size=1024, num_layers=2, embedding_size=128, dropout=0.35),
+            dict(seq_length=192, batch_size=128, learning_rate=1e-3),
+        ),
+        Preset(
+            "char-xxl",
+            "2048 x 3 char model (char-rnn: over 25 MB, GPU)",
+            "char",
+            dict(rnn_size=2048, num_layers=3, embedding_size=256, dropout=0.5),
+            dict(seq_length=256, batch_size=128, learning_rate=1e-3),
+        ),
+        Preset(
+            "ptb-small",
+            "Zaremba et al. 2014 small: 200 x 2, 20 steps, no dropout, 13 epochs",
+            "word",
+            dict(rnn_size=200, num_layers=2, embedding_size=200, dropout=0.0),
+            dict(
+                _ZAREMBA, seq_length=20, learning_rate=1.0, lr_decay=0.5,
+                lr_decay_after=4, epochs=13,
+            ),
+        ),
+        Preset(
+            "ptb-medium",
+            "Zaremba et al. 2014 medium: 650 x 2, 35 steps, dropout 0.5, 39 epochs",
+            "word",
+            dict(rnn_size=650, num_layers=2, embedding_size=650, dropout=0.5),
+            dict(
+                _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=0.8,
+                lr_decay_after=6, epochs=39,
+            ),
+        ),
+        Preset(
+            "ptb-large",
+            "Zaremba et al. 2014 large: 1500 x 2, 35 steps, dropout 0.65, 55 epochs",
+            "word",
+            dict(rnn_size=1500, num_layers=2, embedding_size=1500, dropout=0.65),
+            dict(
+                _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=1 / 1.15,
+                lr_decay_after=14, epochs=55, grad_clip=10.0,
+            ),
+        ),
+    ]
+}
+
+
+def preset_names() -> list[str]:
+    """All preset names, `auto` first."""
+    return ["auto", *PRESETS]
+
+
+def auto_preset(corpus_bytes: int, level: str, accelerated: bool) -> Preset:
+    """Pick a preset by corpus size, following the char-rnn guidance.
+
+    On a CPU-only machine the choice is capped so training shows progress within
+    minutes; word level uses the PTB configurations.
+    """
+    mb = corpus_bytes / 1e6
+    if level == "word":
+        name = "ptb-small" if mb < 10 or not accelerated else "ptb-medium"
+        return PRESETS[name]
+    if mb < 0.05:
+        name = "char-small"
+    elif mb < 4:
+        name = "char-medium"
+    elif mb < 9:
+        name = "char-large"
+    elif mb < 22:
+        name = "char-xl"
+    else:
+        name = "char-xxl"
+    if not accelerated and name in ("char-large", "char-xl", "char-xxl"):
+        name = "char-medium"
+    return PRESETS[name]
+
+
+def resolve_preset(
+    name: str, corpus_bytes: int, level: str, accelerated: bool
+) -> Preset:
+    """The preset called `name` (`auto` chooses by corpus size)."""
+    if name == "auto":
+        return auto_preset(corpus_bytes, level, accelerated)
+    try:
+        return PRESETS[name]
+    except KeyError:
+        raise ValueError(
+            f"unknown preset {name!r}; choose one of {', '.join(preset_names())}"
+        ) from None

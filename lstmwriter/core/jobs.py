@@ -1,0 +1,153 @@
+"""From what a user asks for (folder, preset, overrides) to a ready `TrainingJob`.
+
+The CLI and the desktop app both go through `plan_training`, so a run started in
+either behaves the same.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from .config import ModelConfig, TrainConfig, resolve_preset
+from .corpus import DEFAULT_EXTENSIONS, CorpusError, encode_file, prepare_corpus, split_ids
+from .device import resolve_device
+from .store import ModelStore
+from .tokenizer import CharTokenizer, tokenizer_from_dict, western_charset
+from .training import TrainingJob, read_checkpoint_meta
+
+__all__ = ["TrainRequest", "plan_training", "RESUMABLE_OVERRIDES"]
+
+# Settings a resumed run may change; the rest must stay as the run began.
+RESUMABLE_OVERRIDES = ("epochs", "max_time", "device", "checkpoint_every", "threads",
+                       "autocast")
+
+
+@dataclass(frozen=True)
+class TrainRequest:
+    """A training run as asked for; `None` means "the preset's value"."""
+
+    corpus: Path
+    name: str | None = None
+    level: str | None = None
+    preset: str = "auto"
+    model_overrides: dict[str, Any] = field(default_factory=dict)
+    train_overrides: dict[str, Any] = field(default_factory=dict)
+    valid: Path | None = None
+    extensions: tuple[str, ...] = DEFAULT_EXTENSIONS
+    lower: bool = False
+    ascii_only: bool = False
+    vocab_size: int = 10_000
+    pretokenized: bool | None = None  # None: yes for the ptb-* presets
+    init: str | None = None  # model (name or path) to fine-tune
+    resume: bool = False
+    charset: str = "corpus"  # char level: "corpus" or "western" (a broad fixed set)
+
+
+def plan_training(
+    request: TrainRequest,
+    store: ModelStore,
+    on_progress: Callable[[int, int], None] | None = None,
+    cancel: threading.Event | None = None,
+) -> TrainingJob:
+    """Read the corpus and settle every setting; raises ValueError/CorpusError/
+    ModelFileError with a message for the user."""
+    if request.resume:
+        return _plan_resume(request, store, on_progress, cancel)
+    overrides = {k: v for k, v in request.train_overrides.items() if v is not None}
+    device = resolve_device(overrides.get("device", "auto"))
+    base = store.load(request.init) if request.init else None
+    level = request.level or (base.level if base else None)
+    preset_name = request.preset
+    if level is None:
+        level = "word" if preset_name.startswith("ptb-") else "char"
+    pretokenized = request.pretokenized
+    if pretokenized is None:
+        pretokenized = preset_name.startswith("ptb-")
+    tokenizer = base.tokenizer if base else None
+    if tokenizer is None and level == "char" and request.charset == "western":
+        tokenizer = CharTokenizer(western_charset(), request.lower, request.ascii_only)
+    corpus = prepare_corpus(
+        request.corpus, level, tokenizer, request.extensions,
+        request.lower, request.ascii_only, request.vocab_size,
+        split_punctuation=not pretokenized, on_progress=on_progress, cancel=cancel)
+    preset = resolve_preset(preset_name, corpus.report.bytes, level,
+                            accelerated=device.type != "cpu")
+    if preset.level != level:
+        raise ValueError(f"preset {preset.name} is for {preset.level}-level models, "
+                         f"not {level}-level")
+    model_values = {**preset.model,
+                    **{k: v for k, v in request.model_overrides.items() if v is not None}}
+    if base is not None:  # fine-tuning keeps the base model's shape
+        shape = base.model.config.to_dict()
+        shape["dropout"] = model_values.get("dropout", shape["dropout"])
+        model_config = ModelConfig.from_dict(shape)
+    else:
+        model_config = ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
+                                   **{k: v for k, v in model_values.items()
+                                      if k != "vocab_size"})
+    train_config = TrainConfig.from_dict({**preset.train, **overrides})
+    train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
+                                  train_config.valid_fraction)
+    name = request.name or store.unique_name(Path(request.corpus).expanduser().name)
+    store.check_name(name)
+    model_dir = store.root / name
+    if model_dir.exists():
+        raise ValueError(f"a model named {name!r} already exists; use --resume to "
+                         "continue its training, or another --name")
+    return TrainingJob(
+        name=name, model_dir=model_dir, train_ids=train_ids, valid_ids=valid_ids,
+        tokenizer=corpus.tokenizer, model_config=model_config, train_config=train_config,
+        corpus=_corpus_record(request, corpus.report.to_dict(), preset.name, pretokenized),
+        init_weights=base.model.state_dict() if base else None,
+        init_from=base.name if base else None,
+    )
+
+
+def _split(ids, valid: Path | None, tokenizer, fraction: float):
+    if valid is None:
+        return split_ids(ids, fraction)
+    valid_ids = encode_file(Path(valid), tokenizer).ids
+    if len(valid_ids) < 2:
+        raise CorpusError(f"{valid}: validation text is too short")
+    return ids, valid_ids
+
+
+def _corpus_record(request: TrainRequest, report: dict[str, Any], preset: str,
+                   pretokenized: bool) -> dict[str, Any]:
+    """The corpus summary stored with the model, plus how it was read."""
+    record = {k: v for k, v in report.items() if k != "skipped"}
+    record["skipped"] = report["skipped"][:50]
+    record.update(path=str(Path(request.corpus).expanduser().resolve()), preset=preset,
+                  extensions=list(request.extensions), lower=request.lower,
+                  ascii=request.ascii_only, pretokenized=pretokenized,
+                  valid=str(request.valid) if request.valid else None)
+    return record
+
+
+def _plan_resume(request, store, on_progress, cancel) -> TrainingJob:
+    if not request.name:
+        raise ValueError("--resume needs --name of the model whose run to continue")
+    store.check_name(request.name)
+    model_dir = store.root / request.name
+    meta = read_checkpoint_meta(model_dir)
+    tokenizer = tokenizer_from_dict(meta["tokenizer"])
+    record = meta.get("corpus", {})
+    corpus = prepare_corpus(
+        request.corpus, tokenizer.level, tokenizer,
+        record.get("extensions", request.extensions), on_progress=on_progress,
+        cancel=cancel)
+    changes = {k: v for k, v in request.train_overrides.items()
+               if v is not None and k in RESUMABLE_OVERRIDES}
+    train_config = replace(TrainConfig.from_dict(meta["train"]), **changes)
+    valid = request.valid or (Path(record["valid"]) if record.get("valid") else None)
+    train_ids, valid_ids = _split(corpus.ids, valid, tokenizer, train_config.valid_fraction)
+    return TrainingJob(
+        name=request.name, model_dir=model_dir, train_ids=train_ids, valid_ids=valid_ids,
+        tokenizer=tokenizer, model_config=ModelConfig.from_dict(meta["model"]),
+        train_config=train_config, corpus=record, init_from=meta.get("init_from"),
+        resume=True,
+    )

@@ -1,0 +1,287 @@
+"""The model store: one folder per model under the user data dir, plus the bundled one.
+
+A model folder holds `config.json` (format version, level, vocabulary,
+hyperparameters, corpus summary, metrics, dates, weights checksum) and `model.pt`
+(a plain state dict, CPU tensors). `checkpoint.pt` / `checkpoint.json` hold the
+state of an unfinished training run.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import importlib.resources
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import platformdirs
+import torch
+
+from .checkpoint import ModelFileError, load_tensors, read_json, save_tensors, write_json
+from .config import ModelConfig
+from .model import LSTMLanguageModel
+from .tokenizer import Tokenizer, tokenizer_from_dict
+
+__all__ = [
+    "FORMAT",
+    "FORMAT_VERSION",
+    "DEFAULT_MODEL_NAME",
+    "LoadedModel",
+    "ModelInfo",
+    "ModelStore",
+    "ModelFileError",
+    "bundled_model_dir",
+    "load_model_dir",
+    "save_model_dir",
+    "user_data_dir",
+    "now_iso",
+]
+
+FORMAT = "lstmwriter-model"
+FORMAT_VERSION = 1
+DEFAULT_MODEL_NAME = "default"
+CONFIG_FILE = "config.json"
+WEIGHTS_FILE = "model.pt"
+_NAME_RE = re.compile(r"^[\w][\w .()+-]{0,79}$")
+
+
+def user_data_dir() -> Path:
+    """Where user models, recovery copies and logs live (platformdirs)."""
+    return Path(platformdirs.user_data_dir("lstmwriter", appauthor=False))
+
+
+def now_iso() -> str:
+    return _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+
+
+def bundled_model_dir() -> Path | None:
+    """Folder of the default model shipped with the package (None if absent)."""
+    try:
+        root = importlib.resources.files("lstmwriter.bundled_models")
+        candidate = Path(str(root)) / DEFAULT_MODEL_NAME
+    except ModuleNotFoundError:  # running from a source tree that is not installed
+        candidate = Path(__file__).resolve().parents[2] / "models" / DEFAULT_MODEL_NAME
+    return candidate if (candidate / CONFIG_FILE).is_file() else None
+
+
+@dataclass
+class LoadedModel:
+    """A model ready for inference (eval mode) with its tokenizer and metadata."""
+
+    name: str
+    path: Path
+    model: LSTMLanguageModel
+    tokenizer: Tokenizer
+    meta: dict[str, Any]
+    read_only: bool = False
+
+    @property
+    def level(self) -> str:
+        return self.tokenizer.level
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """A row of the store's listing."""
+
+    name: str
+    path: Path
+    read_only: bool
+    meta: dict[str, Any]
+
+
+def save_model_dir(
+    path: Path,
+    model: LSTMLanguageModel,
+    tokenizer: Tokenizer,
+    meta: dict[str, Any] | None = None,
+) -> None:
+    """Write weights (device-neutral) then config.json, each atomically."""
+    path = Path(path)
+    path.mkdir(parents=True, exist_ok=True)
+    state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+    digest = save_tensors(path / WEIGHTS_FILE, state)
+    meta = dict(meta or {})
+    meta.setdefault("created", now_iso())
+    meta.update(
+        format=FORMAT,
+        format_version=FORMAT_VERSION,
+        level=tokenizer.level,
+        tokenizer=tokenizer.to_dict(),
+        model=model.config.to_dict(),
+        parameters=model.num_parameters(),
+        weights_sha256=digest,
+        updated=now_iso(),
+    )
+    write_json(path / CONFIG_FILE, meta)
+
+
+def read_model_meta(path: Path) -> dict[str, Any]:
+    """config.json of a model folder, checked for format and version."""
+    path = Path(path)
+    if not path.is_dir():
+        raise ModelFileError(f"{path}: no such model folder")
+    meta = read_json(path / CONFIG_FILE)
+    if meta.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: not an lstmwriter model (config.json has no "
+                             f"'format': '{FORMAT}')")
+    version = meta.get("format_version")
+    if not isinstance(version, int) or version > FORMAT_VERSION or version < 1:
+        raise ModelFileError(
+            f"{path}: model format version {version!r} is not supported "
+            f"(this lstmwriter reads version {FORMAT_VERSION})"
+        )
+    return meta
+
+
+def build_model(meta: dict[str, Any], source: Path) -> tuple[LSTMLanguageModel, Tokenizer]:
+    """An untrained model and tokenizer as described by a model's metadata."""
+    try:
+        tokenizer = tokenizer_from_dict(meta["tokenizer"])
+        config = ModelConfig.from_dict(meta["model"])
+    except (KeyError, TypeError, ValueError) as exc:
+        raise ModelFileError(f"{source}: bad model description ({exc})") from None
+    if config.vocab_size != tokenizer.vocab_size:
+        raise ModelFileError(
+            f"{source}: the vocabulary has {tokenizer.vocab_size} entries but the "
+            f"model expects {config.vocab_size}"
+        )
+    return LSTMLanguageModel(config), tokenizer
+
+
+def load_state(model: torch.nn.Module, state: dict[str, Any], source: Path) -> None:
+    """load_state_dict with a readable error on missing keys or shape mismatches."""
+    expected = model.state_dict()
+    missing = sorted(set(expected) - set(state))
+    extra = sorted(set(state) - set(expected))
+    if missing or extra:
+        raise ModelFileError(
+            f"{source}: weights do not match the config (missing {missing[:3]}, "
+            f"unexpected {extra[:3]})"
+        )
+    for key, tensor in expected.items():
+        value = state[key]
+        if not isinstance(value, torch.Tensor) or value.shape != tensor.shape:
+            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value)
+            raise ModelFileError(
+                f"{source}: weight {key} has shape {shape}, the config says "
+                f"{tuple(tensor.shape)}"
+            )
+        if not value.is_floating_point() or not torch.isfinite(value).all():
+            raise ModelFileError(f"{source}: weight {key} holds non-finite or non-float data")
+    model.load_state_dict(state)
+
+
+def load_model_dir(path: Path, name: str | None = None, read_only: bool = False,
+                   device: str = "cpu") -> LoadedModel:
+    """Load a model folder safely: no code from the files is ever run."""
+    path = Path(path)
+    meta = read_model_meta(path)
+    model, tokenizer = build_model(meta, path)
+    state = load_tensors(path / WEIGHTS_FILE, meta.get("weights_sha256"))
+    load_state(model, state, path / WEIGHTS_FILE)
+    model.to(device).eval()
+    return LoadedModel(name or meta.get("name") or path.name, path, model, tokenizer,
+                       meta, read_only)
+
+
+class ModelStore:
+    """User models under `root` (default: the platformdirs user data dir) plus the
+    read-only bundled default model."""
+
+    def __init__(self, root: Path | None = None) -> None:
+        self.root = Path(root) if root else user_data_dir() / "models"
+
+    def _user_dirs(self) -> list[Path]:
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.iterdir()
+                      if p.is_dir() and (p / CONFIG_FILE).is_file())
+
+    def list(self) -> list[ModelInfo]:
+        """The default model first, then user models by name; damaged ones are skipped."""
+        rows: list[ModelInfo] = []
+        bundled = bundled_model_dir()
+        if bundled is not None:
+            rows.append(ModelInfo(DEFAULT_MODEL_NAME, bundled, True, read_json(bundled / CONFIG_FILE)))
+        for folder in self._user_dirs():
+            try:
+                rows.append(ModelInfo(folder.name, folder, False, read_model_meta(folder)))
+            except ModelFileError:
+                continue
+        return rows
+
+    def names(self) -> list[str]:
+        return [row.name for row in self.list()]
+
+    def path_of(self, name: str) -> Path:
+        """Folder of a store model (`default` is the bundled one)."""
+        if name == DEFAULT_MODEL_NAME:
+            bundled = bundled_model_dir()
+            if bundled is None:
+                raise ModelFileError("the bundled default model is not installed")
+            return bundled
+        self.check_name(name)
+        return self.root / name
+
+    def resolve(self, name_or_path: str | Path) -> tuple[str, Path, bool]:
+        """(name, folder, read_only) for a store name or a model folder's path."""
+        text = str(name_or_path)
+        if text == DEFAULT_MODEL_NAME:
+            return DEFAULT_MODEL_NAME, self.path_of(DEFAULT_MODEL_NAME), True
+        if _NAME_RE.match(text) and (self.root / text / CONFIG_FILE).is_file():
+            return text, self.root / text, False
+        path = Path(text).expanduser()
+        if (path / CONFIG_FILE).is_file():
+            return path.name, path, False
+        if path.exists():
+            raise ModelFileError(f"{text}: not a model folder (no {CONFIG_FILE})")
+        raise ModelFileError(f"no model named {text!r} in {self.root}, and no such folder")
+
+    def load(self, name_or_path: str | Path, device: str = "cpu") -> LoadedModel:
+        name, path, read_only = self.resolve(name_or_path)
+        return load_model_dir(path, name, read_only, device)
+
+    @staticmethod
+    def check_name(name: str) -> None:
+        if name == DEFAULT_MODEL_NAME:
+            raise ValueError("'default' is the bundled model's name; choose another")
+        if not _NAME_RE.match(name or ""):
+            raise ValueError(
+                f"bad model name {name!r}: use letters, digits, spaces, . ( ) + - _ "
+                "(at most 80, not starting with a dot or space)"
+            )
+
+    def unique_name(self, base: str) -> str:
+        """`base`, or `base-2`, `base-3`, ... if taken (cleaned to a valid name)."""
+        base = re.sub(r"[^\w .()+-]", "_", base).strip(" .") or "model"
+        base = base[:70]
+        if base == DEFAULT_MODEL_NAME:
+            base = "default-user"
+        name, n = base, 1
+        while (self.root / name).exists():
+            n += 1
+            name = f"{base}-{n}"
+        return name
+
+    def rename(self, old: str, new: str) -> Path:
+        self.check_name(new)
+        source = self.path_of(old)
+        target = self.root / new
+        if target.exists():
+            raise ValueError(f"a model named {new!r} already exists")
+        if not (source / CONFIG_FILE).is_file():
+            raise ModelFileError(f"no model named {old!r}")
+        source.rename(target)
+        meta = read_json(target / CONFIG_FILE)
+        meta["name"] = new
+        write_json(target / CONFIG_FILE, meta)
+        return target
+
+    def delete(self, name: str) -> None:
+        path = self.path_of(name)
+        if not (path / CONFIG_FILE).is_file():
+            raise ModelFileError(f"no model named {name!r}")
+        shutil.rmtree(path)
