@@ -131,6 +131,7 @@ class Trainer:
         self.batches = StreamBatches(job.train_ids, self.config.batch_size,
                                      self.config.seq_length, job.rank, job.world)
         self.state = _RunState()
+        self.step_times: list[float] = []  # seconds per training step, this process
         self.hidden: tuple[torch.Tensor, torch.Tensor] | None = None
         self.scaler = torch.amp.GradScaler("cuda", enabled=self._autocast_dtype()
                                            == torch.float16)
@@ -215,6 +216,7 @@ class Trainer:
                     continue  # rolled back after a non-finite loss
                 took = time.perf_counter() - started
                 st.train_time += took
+                self.step_times.append(took)
                 step_time = took if step_time is None else 0.9 * step_time + 0.1 * took
                 smoothed = loss if smoothed is None else 0.95 * smoothed + 0.05 * loss
                 st.step += 1

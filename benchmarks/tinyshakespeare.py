@@ -1,0 +1,118 @@
+"""Time to quality on Tiny Shakespeare (CPU): validation loss (nats/char, last 10% of
+the file) after 1..N minutes of training time, for one or more presets.
+
+    python benchmarks/tinyshakespeare.py [--minutes 5] [--repeats 1] [--preset tuned]
+        [--json] [--plot benchmarks/tinyshakespeare.png]
+
+`tuned` is the CPU recipe recorded in RESULTS.md (char-medium with a time-cosine
+schedule); any preset name works too. Training time excludes validation, as in the
+reference trainer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+from pathlib import Path
+
+from common import SHARED, isolate_user_dirs
+
+from lstmwriter.core.config import PRESETS, ModelConfig, TrainConfig
+from lstmwriter.core.corpus import prepare_corpus, split_ids
+from lstmwriter.core.device import tune_malloc
+from lstmwriter.core.events import Progress
+from lstmwriter.core.training import Trainer, TrainingJob
+
+CORPUS = SHARED / "data" / "tinyshakespeare" / "input.txt"
+RECIPES = {
+    "tuned": (dict(rnn_size=256, num_layers=2, embedding_size=64, dropout=0.0),
+              dict(seq_length=64, batch_size=32, learning_rate=3e-3, schedule="time")),
+}
+
+
+def settings(name: str) -> tuple[dict, dict]:
+    if name in RECIPES:
+        return RECIPES[name]
+    preset = PRESETS[name]
+    return preset.model, preset.train
+
+
+def run_once(name: str, minutes: float, threads: int) -> list[tuple[float, float]]:
+    """[(training seconds, validation loss)] at each whole minute."""
+    model, train = settings(name)
+    corpus = prepare_corpus(CORPUS)
+    train_ids, valid_ids = split_ids(corpus.ids, 0.1)
+    config = TrainConfig(**{**train, "max_time": minutes * 60, "eval_every": 10**9,
+                            "eval_every_seconds": 60, "epochs": 1000, "sample_length": 0,
+                            "threads": threads, "device": "cpu",
+                            "checkpoint_every": 10**9, "max_eval_tokens": 10**7})
+    job = TrainingJob(name="ts", model_dir=Path(tempfile.mkdtemp()) / "ts",
+                      train_ids=train_ids, valid_ids=valid_ids, tokenizer=corpus.tokenizer,
+                      model_config=ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
+                                               **model),
+                      train_config=config, corpus=corpus.report.to_dict())
+    marks: list[tuple[float, float]] = []
+
+    def on_event(event):
+        if isinstance(event, Progress) and event.val_loss is not None:
+            marks.append((event.elapsed_s, event.val_loss))
+
+    trainer = Trainer(job)
+    trainer.run(on_event)
+    final = trainer.state.history[-1]
+    if not marks or marks[-1][0] < final["train_time"] - 1:
+        marks.append((final["train_time"], final["val_loss"]))
+    return marks
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--minutes", type=float, default=5)
+    ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--preset", nargs="+", default=["tuned"])
+    ap.add_argument("--json", action="store_true")
+    ap.add_argument("--plot", type=Path)
+    a = ap.parse_args()
+    isolate_user_dirs()
+    tune_malloc()
+    curves = {}
+    for name in a.preset:
+        runs = [run_once(name, a.minutes, a.threads) for _ in range(a.repeats)]
+        minutes = range(1, int(a.minutes) + 1)
+        losses = [statistics.median(min(r, key=lambda m: abs(m[0] - 60 * k))[1]
+                                    for r in runs) for k in minutes]
+        curves[name] = runs
+        row = {"preset": name, "minutes": list(minutes), "val_loss": losses,
+               "repeats": a.repeats}
+        print(json.dumps(row) if a.json else
+              f"{name:12} " + "  ".join(f"{k} min {v:.3f}" for k, v in zip(minutes, losses)),
+              flush=True)
+    if a.plot:
+        plot(curves, a.plot)
+
+
+def plot(curves: dict, path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for name, runs in curves.items():
+        for i, run in enumerate(runs):
+            ax.plot([t / 60 for t, _ in run], [v for _, v in run], marker="o",
+                    label=name if i == 0 else None)
+    ax.set_xlabel("training time (minutes, 2-core CPU)")
+    ax.set_ylabel("validation loss (nats/char)")
+    ax.set_title("Tiny Shakespeare, last 10% held out")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+if __name__ == "__main__":
+    main()
