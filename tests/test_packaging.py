@@ -1,0 +1,43 @@
+"""The wheel carries the bundled model and works from a fresh virtual environment."""
+
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.slow
+def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
+    if not (REPO / "models" / "default" / "config.json").is_file():
+        pytest.fail("the bundled default model is missing from models/default")
+    dist = tmp_path / "dist"
+    subprocess.run([sys.executable, "-m", "build", "--wheel", "--no-isolation",
+                    "--outdir", str(dist), str(REPO)], check=True, capture_output=True)
+    wheel = next(dist.glob("lstmwriter-*.whl"))
+    env_dir = tmp_path / "venv"
+    # system site packages: the machine's local CPU torch and Qt, as a user would have
+    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    python = env_dir / "bin" / "python"
+    subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
+                   check=True, capture_output=True)
+    env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"),
+           "XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_CONFIG_HOME": str(tmp_path / "f")}
+    exe = env_dir / "bin" / "lstmwriter"
+    version = subprocess.run([exe, "--version"], capture_output=True, text=True,
+                             check=True, env=env, cwd=tmp_path)
+    from lstmwriter import __version__
+
+    assert version.stdout.strip() == f"lstmwriter {__version__}"
+    generated = subprocess.run([exe, "generate", "default", "--length", "50",
+                                "--random-seed", "3"], capture_output=True, text=True,
+                               env=env, cwd=tmp_path, timeout=120)
+    assert generated.returncode == 0, generated.stderr
+    assert len(generated.stdout.strip()) >= 20
+    where = subprocess.run([python, "-c", "import lstmwriter; print(lstmwriter.__file__)"],
+                           capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
+    assert str(env_dir) in where.stdout  # ran from the wheel, not the source tree
