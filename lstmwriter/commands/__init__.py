@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .common import UsageError
-from . import evaluate, models, train
+from . import evaluate, generate, models, train
 
 __all__ = ["COMMANDS", "UsageError"]
 
-COMMANDS = [train, evaluate, models]
+COMMANDS = [train, evaluate, generate, models]
