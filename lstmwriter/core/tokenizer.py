@@ -49,15 +49,18 @@ def _to_ascii(char: str) -> str:
     return "".join(c for c in decomposed if c < "\x80")
 
 
-def normalizer(lower: bool = False, ascii_only: bool = False):
+def normalizer(lower: bool = False, ascii_only: bool = False, crlf: bool = False):
     """A per-character text transform (so normalising a concatenation equals
-    concatenating the normalised parts, which incremental sampling relies on)."""
+    concatenating the normalised parts, which incremental sampling relies on).
+    `crlf`: "\\n" becomes "\\r\\n" (for models trained on Windows line ends)."""
 
     def normalize(text: str) -> str:
         if ascii_only and not text.isascii():
             text = "".join(_to_ascii(c) for c in text)
         if lower:
             text = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
+        if crlf:
+            text = text.replace("\n", "\r\n")
         return text
 
     return normalize
@@ -88,7 +91,8 @@ class CharTokenizer:
     level = "char"
 
     def __init__(
-        self, chars: Iterable[str], lower: bool = False, ascii_only: bool = False
+        self, chars: Iterable[str], lower: bool = False, ascii_only: bool = False,
+        crlf: bool = False,
     ) -> None:
         chars = [c for c in chars if c != UNK_CHAR]
         if any(len(c) != 1 for c in chars):
@@ -98,7 +102,8 @@ class CharTokenizer:
         self.tokens: list[str] = [UNK_CHAR, *chars]
         self.lower = lower
         self.ascii_only = ascii_only
-        self.normalize = normalizer(lower, ascii_only)
+        self.crlf = crlf  # encode "\n" as "\r\n", decode without "\r"
+        self.normalize = normalizer(lower, ascii_only, crlf)
         self._index = {c: i for i, c in enumerate(self.tokens)}
         top = max(ord(c) for c in self.tokens)
         self._table = np.zeros(top + 1, dtype=np.int64)  # code point -> id (0 = unk)
@@ -137,7 +142,8 @@ class CharTokenizer:
         return list(self.normalize(text))
 
     def decode(self, ids: Iterable[int]) -> str:
-        return "".join(self.tokens[int(i)] for i in ids)
+        text = "".join(self.tokens[int(i)] for i in ids)
+        return text.replace("\r", "") if self.crlf else text
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -145,6 +151,7 @@ class CharTokenizer:
             "tokens": self.tokens,
             "lower": self.lower,
             "ascii": self.ascii_only,
+            **({"crlf": True} if self.crlf else {}),
         }
 
 
@@ -261,7 +268,8 @@ def tokenizer_from_dict(data: dict[str, Any]) -> Tokenizer:
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("vocabulary must be a list of strings")
         if kind == "char":
-            return CharTokenizer(tokens, bool(data.get("lower")), bool(data.get("ascii")))
+            return CharTokenizer(tokens, bool(data.get("lower")), bool(data.get("ascii")),
+                                 bool(data.get("crlf")))
         if kind == "word":
             return WordTokenizer(
                 tokens, bool(data.get("lower")), bool(data.get("split_punctuation", True))
