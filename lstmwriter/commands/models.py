@@ -6,6 +6,7 @@ import argparse
 import json
 
 from ..core.store import ModelStore
+from . import models_io
 from .common import UsageError, bad_input, print_json
 
 __all__ = ["add_parser", "run"]
@@ -31,6 +32,7 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 # Other modules (import/export) register (add_parser, run) pairs here.
 EXTRA_ACTIONS: list = []
+EXTRA_ACTIONS.append(models_io)  # import / export (ml5.js, ONNX)
 
 
 def run(args: argparse.Namespace) -> int:
