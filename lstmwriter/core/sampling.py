@@ -42,7 +42,7 @@ import numpy as np
 import torch
 
 from .checkpoint import ModelFileError
-from .lstm_step import NumpyLSTM, SpanReader, single_thread_blas
+from .lstm_step import NumpyLSTM, single_thread_blas
 from .model import LSTMLanguageModel
 from .store import LoadedModel, ModelStore
 from .tokenizer import EOS_WORD, UNK_WORD, Tokenizer
@@ -228,7 +228,6 @@ class Sampler:
             p.requires_grad_(False)
         self.loaded = dataclasses.replace(loaded, model=model)
         self._net = NumpyLSTM(model)
-        self._reader = SpanReader(model)
         self._vocab = _Vocabulary(loaded.tokenizer)
         self._closed = ""
         self._tail = ""
@@ -365,8 +364,8 @@ class Sampler:
             end = min(n, (pos // every + 1) * every)
             span_end = min(end, n - _STEP_TAIL)
             if span_end - pos >= _SPAN_MIN:
-                self._h, self._c = self._reader.read(self._ids[pos:span_end],
-                                                     self._h, self._c)
+                self._h, self._c = self._net.read(self._ids[pos:span_end],
+                                                  self._h, self._c)
                 self.stats.span_tokens += span_end - pos
                 pos = span_end
             for p in range(pos, end):

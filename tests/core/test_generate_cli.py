@@ -85,8 +85,14 @@ def test_output_is_flushed_token_by_token(tiny_model):
         proc.communicate(timeout=30)
 
 
+def test_bad_model_exits_2_with_one_line():
+    result = _run("generate", "/no/such/model", "--seed", "x")
+    assert result.returncode == 2, result.stderr
+    assert "no model named" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and result.stdout == ""
+
+
 @pytest.mark.parametrize("args,message", [
-    (["generate", "/no/such/model"], "no model named"),
     (["generate", "{model}", "--seed", ""], "seed text is empty"),
     (["generate", "{model}", "--seed", "x" * 100_001], "at most 100,000"),
     (["generate", "{model}", "--temperature", "-1"], "temperature"),
@@ -97,9 +103,7 @@ def test_output_is_flushed_token_by_token(tiny_model):
     (["generate", "{model}", "--top-k", "-2"], "top-k"),
     (["generate", "{model}", "--random-seed", "-1"], "random seed"),
 ])
-def test_bad_input_exits_2_with_one_line(tiny_model, args, message):
-    result = _run(*[a.format(model=tiny_model) for a in args])
-    assert result.returncode == 2, result.stderr
-    assert message in result.stderr
-    assert len(result.stderr.strip().splitlines()) == 1
-    assert result.stdout == ""
+def test_bad_values_exit_2_with_one_line(tiny_model, capsys, args, message):
+    assert main([a.format(model=tiny_model) for a in args]) == 2
+    out, err = capsys.readouterr()
+    assert message in err and len(err.strip().splitlines()) == 1 and out == ""
