@@ -8,7 +8,8 @@ import sys
 from pathlib import Path
 
 from ..core.config import preset_names
-from ..core.device import tune_malloc
+from ..core.device import cpu_count, tune_malloc
+from ..core.distributed import DistributedContext, setup_from_env
 from ..core.events import Event
 from ..core.jobs import TrainRequest, plan_training
 from ..core.store import ModelStore
@@ -74,6 +75,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--resume", action="store_true",
                    help="continue the run of --name from its last checkpoint")
     p.add_argument("--json", action="store_true", help="one JSON object per event")
+    p.add_argument("--dist-timeout", type=positive_float, default=300.0, metavar="SECONDS",
+                   help="under torchrun: how long a rank waits for the others before "
+                   "the run stops with an error (default 300)")
     p.set_defaults(run=run)
 
 
@@ -96,14 +100,48 @@ def request_from_args(args: argparse.Namespace) -> TrainRequest:
 
 def run(args: argparse.Namespace) -> int:
     tune_malloc()
+    ctx = setup_from_env(args.dist_timeout)
+    try:
+        return _train(args, ctx)
+    finally:
+        if ctx.world > 1:
+            import torch.distributed as dist
+
+            dist.destroy_process_group()
+
+
+def _distributed_overrides(request: TrainRequest, ctx: DistributedContext) -> TrainRequest:
+    """Under torchrun: one GPU per process, or a fair share of the CPU cores."""
+    import dataclasses
+
+    import torch
+
+    train = dict(request.train_overrides)
+    if torch.cuda.is_available() and train.get("device") in (None, "auto", "cuda"):
+        train["device"] = f"cuda:{ctx.local_rank}"
+    if not train.get("threads"):
+        train["threads"] = max(1, cpu_count() // ctx.local_world)
+    return dataclasses.replace(request, train_overrides=train)
+
+
+def _train(args: argparse.Namespace, ctx: DistributedContext) -> int:
     store = ModelStore()
+    request = request_from_args(args)
+    if ctx.world > 1:
+        request = _distributed_overrides(request, ctx)
     with bad_input():
-        job = plan_training(request_from_args(args), store)
-    trainer = Trainer(job)
+        job = plan_training(request, store)
+    job.rank, job.world = ctx.rank, ctx.world
+    if ctx.world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()  # every rank has read the corpus before rank 0 creates the folder
+    with bad_input():
+        trainer = Trainer(job)
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
     report = job.corpus
-    if not args.json:
+    if not args.json and ctx.is_main:
         print(f"corpus: {report.get('files_used')} files, {report.get('characters', 0):,}"
               f" characters, {len(job.train_ids):,} training and {len(job.valid_ids):,}"
               f" validation tokens; {job.tokenizer.vocab_size} in vocabulary",

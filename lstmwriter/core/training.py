@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
+import errno
+import logging
 import math
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -17,9 +21,17 @@ import torch.nn.functional as F
 from torch import nn
 
 from .batching import StreamBatches
-from .checkpoint import ModelFileError, load_tensors, read_json, save_tensors, write_json
+from .checkpoint import (
+    ModelFileError,
+    file_sha256,
+    load_tensors,
+    read_json,
+    save_tensors,
+    write_json,
+)
 from .config import ModelConfig, TrainConfig
 from .device import describe_device, resolve_device
+from .distributed import agree, gather_streams
 from .evaluation import Evaluation, evaluate
 from .events import CheckpointSaved, Event, Failed, Finished, Progress, Sample
 from .model import LSTMLanguageModel
@@ -28,13 +40,18 @@ from .store import load_state, now_iso, save_model_dir
 from .tokenizer import Tokenizer
 
 __all__ = ["TrainingJob", "TrainingControl", "Trainer", "CHECKPOINT_FILE",
-           "CHECKPOINT_META", "read_checkpoint_meta"]
+           "CHECKPOINT_META", "CHECKPOINT_PREV_FILE", "CHECKPOINT_PREV_META",
+           "read_checkpoint_meta"]
 
 CHECKPOINT_FILE = "checkpoint.pt"
 CHECKPOINT_META = "checkpoint.json"
+CHECKPOINT_PREV_FILE = "checkpoint.prev.pt"  # the complete checkpoint before the latest
+CHECKPOINT_PREV_META = "checkpoint.prev.json"
 CHECKPOINT_FORMAT = "lstmwriter-checkpoint"
 _PROGRESS_INTERVAL = 0.25  # seconds between progress events
 _MAX_NONFINITE = 3  # consecutive non-finite losses before giving up
+
+log = logging.getLogger(__name__)
 
 
 class TrainingControl:
@@ -87,12 +104,55 @@ class TrainingJob:
     world: int = 1
 
 
-def read_checkpoint_meta(model_dir: Path) -> dict[str, Any]:
-    """checkpoint.json of an unfinished (or finished) run, checked."""
-    meta = read_json(Path(model_dir) / CHECKPOINT_META)
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta = read_json(path)
     if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ModelFileError(f"{model_dir}: {CHECKPOINT_META} is not an lstmwriter checkpoint")
+        raise ModelFileError(f"{path}: not an lstmwriter checkpoint")
     return meta
+
+
+def read_checkpoint_meta(model_dir: Path) -> dict[str, Any]:
+    """checkpoint.json of an unfinished (or finished) run, checked; the previous
+    checkpoint's (checkpoint.prev.json) when the latest is missing or damaged."""
+    errors = []
+    for name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
+        try:
+            return _read_meta(Path(model_dir) / name)
+        except ModelFileError as exc:
+            errors.append(exc)
+    raise errors[0]
+
+
+def _find_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Path, list[str]]:
+    """(metadata, tensors, tensor file, problems) of the newest complete checkpoint.
+
+    A checkpoint is a JSON file plus the tensor file whose sha256 it records.
+    Saving first moves the latest pair to the `.prev` names, so a kill or power
+    cut at any moment leaves a matching pair, possibly across the two names; a
+    damaged or truncated latest pair falls back to the previous one. `problems`
+    says why newer files were passed over (empty when the latest pair was used).
+    """
+    problems: list[str] = []
+    digests: dict[Path, str | None] = {}
+    for meta_name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
+        try:
+            meta = _read_meta(folder / meta_name)
+        except ModelFileError as exc:
+            problems.append(str(exc))
+            continue
+        for path in (folder / CHECKPOINT_FILE, folder / CHECKPOINT_PREV_FILE):
+            if path not in digests:
+                digests[path] = file_sha256(path)
+            if digests[path] is None or digests[path] != meta.get("sha256"):
+                continue
+            try:
+                return meta, load_tensors(path, meta["sha256"]), path, problems
+            except ModelFileError as exc:
+                problems.append(str(exc))
+        problems.append(f"{folder / meta_name}: no weights file with its checksum "
+                        "(damaged, truncated or missing)")
+    raise ModelFileError(f"{folder}: no usable checkpoint to resume from: "
+                         + "; ".join(problems))
 
 
 @dataclass
@@ -107,11 +167,13 @@ class _RunState:
     saved_val_loss: float | None = None  # of the model on disk
     bad_evals: int = 0
     history: list[dict[str, Any]] = field(default_factory=list)
+    train_loss: float | None = None  # smoothed, as in Progress and the history
 
     def to_dict(self) -> dict[str, Any]:
         return dict(step=self.step, epoch=self.epoch, window=self.window,
                     train_time=self.train_time, best_val_loss=self.best_val_loss,
-                    saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals, history=self.history)
+                    saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals, history=self.history,
+                    train_loss=self.train_loss)
 
 
 class Trainer:
@@ -138,11 +200,26 @@ class Trainer:
         self._chars_per_token = (job.corpus.get("characters", 0) /
                                  max(1, job.corpus.get("tokens", 0))) or 1.0
         self._last_good: dict[str, Any] | None = None
+        self.notices: list[str] = []  # warnings for the user; see _notice
+        self._latest_complete = False  # checkpoint.pt/.json are a pair we trust
         self._ddp_model: nn.Module | None = None
+        if job.world > 1:
+            self._wrap_distributed()
         if job.resume:
             self._load_checkpoint()
 
     # -- set-up -------------------------------------------------------------
+    def _wrap_distributed(self) -> None:
+        """DDP: gradients averaged over ranks; dropout masks differ per rank."""
+        from torch.nn.parallel import DistributedDataParallel
+
+        if self.config.batch_size % self.job.world:
+            raise ValueError(f"--batch-size {self.config.batch_size} must be a multiple "
+                             f"of the number of processes ({self.job.world})")
+        ids = [self.device.index] if self.device.type == "cuda" else None
+        self._ddp_model = DistributedDataParallel(self.model, device_ids=ids)
+        torch.manual_seed(self.config.seed + 7919 * self.job.rank)
+
     def _make_optimizer(self) -> torch.optim.Optimizer:
         params = self.model.parameters()
         if self.config.optimizer == "sgd":
@@ -200,18 +277,24 @@ class Trainer:
         last_checkpoint = last_progress = time.monotonic()
         next_timed_eval = (math.floor(st.train_time / cfg.eval_every_seconds) + 1) * \
             cfg.eval_every_seconds if cfg.eval_every_seconds else math.inf
-        smoothed: float | None = None
+        smoothed: float | None = st.train_loss
         step_time: float | None = None
         self._last_good = self._snapshot()
         while st.epoch < cfg.epochs:
             while st.window < len(self.batches):
                 control.wait_while_paused()
-                if control.cancelled:
+                cancelled, time_up = agree([
+                    control.cancelled, bool(cfg.max_time and st.train_time >= cfg.max_time)])
+                if cancelled:
                     return self._stop("cancelled")
-                if cfg.max_time and st.train_time >= cfg.max_time:
+                if time_up:
                     return self._stop("done")
                 started = time.perf_counter()
-                loss = self._train_step(st.window)
+                try:
+                    loss = self._train_step(st.window)
+                except torch.cuda.OutOfMemoryError as exc:
+                    self._halve_batch(exc)
+                    continue
                 if loss is None:
                     continue  # rolled back after a non-finite loss
                 took = time.perf_counter() - started
@@ -219,12 +302,16 @@ class Trainer:
                 self.step_times.append(took)
                 step_time = took if step_time is None else 0.9 * step_time + 0.1 * took
                 smoothed = loss if smoothed is None else 0.95 * smoothed + 0.05 * loss
+                st.train_loss = smoothed
                 st.step += 1
                 st.window += 1
                 if cfg.schedule == "time" and cfg.max_time:
                     self._cosine_by_time()
                 evaluation = None
-                if st.step % self.eval_every == 0 or st.train_time >= next_timed_eval:
+                timed_eval, checkpoint_due = agree([
+                    st.train_time >= next_timed_eval,
+                    time.monotonic() - last_checkpoint >= cfg.checkpoint_every])
+                if st.step % self.eval_every == 0 or timed_eval:
                     evaluation = self._validate(smoothed)
                     while next_timed_eval <= st.train_time:
                         next_timed_eval += cfg.eval_every_seconds
@@ -232,7 +319,7 @@ class Trainer:
                 if evaluation or now - last_progress >= _PROGRESS_INTERVAL:
                     self._emit_progress(smoothed, step_time, evaluation)
                     last_progress = now
-                if now - last_checkpoint >= cfg.checkpoint_every:
+                if checkpoint_due:
                     self._save_checkpoint()
                     last_checkpoint = time.monotonic()
             st.epoch += 1
@@ -253,7 +340,7 @@ class Trainer:
             logits, hidden = model(x, self.hidden)
             loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
         value = loss.item()
-        if not math.isfinite(value):
+        if agree([not math.isfinite(value)])[0]:  # every rank rolls back together
             self._roll_back()
             return None
         self.hidden = hidden
@@ -278,14 +365,48 @@ class Trainer:
         self._nonfinite += 1
         if self._nonfinite > _MAX_NONFINITE or self._last_good is None:
             raise FloatingPointError(
-                f"the loss became NaN/infinite {self._nonfinite} times in a row even "
-                "after lowering the learning rate; try a smaller --lr")
+                f"training stopped: the loss became NaN or infinite {self._nonfinite} "
+                "times in a row, even after lowering the learning rate to "
+                f"{self.learning_rate:.3g}; the last checkpoint and the best model so far "
+                "are kept. Try a smaller learning rate (--lr)")
         lr = self.learning_rate * 0.5
-        self.model.load_state_dict(self._last_good["model"])
-        self.optimizer.load_state_dict(self._last_good["optimizer"])
+        self._restore(self._last_good)
         self._set_learning_rate(lr)
-        self.hidden = None
         self.state.window += 1  # skip the offending window
+        self._notice(f"step {self.state.step}: the loss became NaN or infinite; rolled "
+                     f"back to the last good weights, learning rate lowered to {lr:.3g}")
+
+    def _restore(self, snapshot: dict[str, Any]) -> None:
+        self.model.load_state_dict(snapshot["model"])
+        self.optimizer.load_state_dict(snapshot["optimizer"])
+        self.hidden = None
+
+    def _weights_finite(self) -> bool:
+        return all(bool(torch.isfinite(p).all()) for p in self.model.parameters())
+
+    def _halve_batch(self, exc: BaseException) -> None:
+        """CUDA out of memory in a step: go on with half the batch from the same
+        point of the epoch (the step is redone; its streams start afresh)."""
+        old = self.config.batch_size
+        if old < 2 or self.job.world > 1:
+            raise exc
+        new = old // 2
+        self.optimizer.zero_grad(set_to_none=True)
+        self.hidden = None
+        if self.device.type == "cuda":
+            torch.cuda.empty_cache()
+        done = self.state.window / len(self.batches)
+        self.config = dataclasses.replace(self.config, batch_size=new)
+        self.batches = StreamBatches(self.job.train_ids, new, self.config.seq_length)
+        self.state.window = int(done * len(self.batches))
+        self._notice(f"the GPU ran out of memory with batch size {old}; going on with "
+                     f"batch size {new}")
+
+    def _notice(self, message: str) -> None:
+        """Something the user should know that does not stop the run: kept in
+        `notices` (for the GUI) and logged as a warning (the CLI prints it)."""
+        self.notices.append(message)
+        log.warning("%s", message)
 
     def _cosine_by_time(self) -> None:
         frac = min(1.0, self.state.train_time / self.config.max_time)
@@ -301,6 +422,8 @@ class Trainer:
     def _validate(self, train_loss: float | None) -> Evaluation:
         st, cfg = self.state, self.config
         result = self._evaluate()
+        if not math.isfinite(result.loss):  # diverged weights: the next step rolls back
+            return result
         st.history.append({"step": st.step, "train_time": round(st.train_time, 2),
                            "train_loss": train_loss, "val_loss": result.loss})
         self._keep_if_best(result)
@@ -329,7 +452,7 @@ class Trainer:
     def _emit_progress(self, train_loss: float | None, step_time: float | None,
                        evaluation: Evaluation | None) -> None:
         st, cfg = self.state, self.config
-        tokens = self.batches.batch_size * self.batches.seq_length * self.job.world
+        tokens = self.batches.batch_size * self.batches.seq_length  # all ranks
         per_s = tokens / step_time if step_time else 0.0
         remaining = self.total_steps - (st.epoch * len(self.batches) + st.window)
         eta = remaining * step_time if step_time else None
@@ -366,6 +489,8 @@ class Trainer:
 
     def _keep_if_best(self, result: Evaluation) -> None:
         """Save the model if it beats the one on disk (the best by validation)."""
+        if not math.isfinite(result.loss):
+            return
         if self.state.saved_val_loss is None or result.loss < self.state.saved_val_loss:
             self.state.saved_val_loss = result.loss
             self._save_model(result)
@@ -383,7 +508,10 @@ class Trainer:
         save_model_dir(self.job.model_dir, self.model, self.job.tokenizer, meta)
 
     def _save_checkpoint(self, finished: bool = False) -> None:
-        if not self.is_main:
+        hidden = None
+        if self.hidden is not None:  # all streams, gathered from every rank
+            hidden = [gather_streams(h.detach(), self.job.world) for h in self.hidden]
+        if not self.is_main or not self._weights_finite():  # diverged: not saved
             return
         tensors: dict[str, Any] = {
             "model": self.model.state_dict(),
@@ -392,32 +520,44 @@ class Trainer:
         }
         if self.device.type == "cuda":
             tensors["rng_cuda"] = torch.cuda.get_rng_state(self.device)
-        if self.hidden is not None:
-            tensors["hidden_h"], tensors["hidden_c"] = (h.detach() for h in self.hidden)
-        path = self.job.model_dir / CHECKPOINT_FILE
+        if hidden is not None:
+            tensors["hidden_h"], tensors["hidden_c"] = hidden
+        folder = self.job.model_dir
+        path, meta_path = folder / CHECKPOINT_FILE, folder / CHECKPOINT_META
+        if self._latest_complete:  # it becomes the fallback
+            _move(path, folder / CHECKPOINT_PREV_FILE)
+            _move(meta_path, folder / CHECKPOINT_PREV_META)
+        self._latest_complete = False
         digest = save_tensors(path, tensors)
-        write_json(self.job.model_dir / CHECKPOINT_META, {
+        write_json(meta_path, {
             "format": CHECKPOINT_FORMAT, "format_version": 1, "name": self.job.name,
             "sha256": digest, "finished": finished, "saved": now_iso(),
             "run": self.state.to_dict(), "model": self.job.model_config.to_dict(),
             "train": self.config.to_dict(), "tokenizer": self.job.tokenizer.to_dict(),
             "corpus": self.job.corpus, "init_from": self.job.init_from,
         })
+        self._latest_complete = True
         self._emit(CheckpointSaved(self.state.step, str(path)))
 
     def _load_checkpoint(self) -> None:
         folder = self.job.model_dir
-        meta = read_checkpoint_meta(folder)
-        tensors = load_tensors(folder / CHECKPOINT_FILE, meta.get("sha256"))
-        load_state(self.model, tensors["model"], folder / CHECKPOINT_FILE)
+        meta, tensors, path, problems = _find_checkpoint(folder)
+        if problems:
+            self._notice(f"the latest checkpoint could not be used ({problems[0]}); "
+                         f"resuming from the one before, at step {meta['run']['step']}")
+        self._latest_complete = not problems and path == folder / CHECKPOINT_FILE
+        load_state(self.model, tensors["model"], path)
         self.optimizer.load_state_dict(tensors["optimizer"])
         # A resumed run may change the learning rate only through its schedule.
         torch.set_rng_state(tensors["rng_cpu"])
         if "rng_cuda" in tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(tensors["rng_cuda"], self.device)
-        if "hidden_h" in tensors:
-            self.hidden = (tensors["hidden_h"].to(self.device),
-                           tensors["hidden_c"].to(self.device))
+        if "hidden_h" in tensors and tensors["hidden_h"].shape[1] == self.config.batch_size:
+            rows = slice(self.job.rank, None, self.job.world)  # this rank's streams
+            self.hidden = (tensors["hidden_h"][:, rows].contiguous().to(self.device),
+                           tensors["hidden_c"][:, rows].contiguous().to(self.device))
+        if self.job.world > 1:  # per-rank dropout streams, as in a fresh run
+            torch.manual_seed(self.config.seed + 7919 * self.job.rank + meta["run"]["step"])
         run = meta["run"]
         self.state = _RunState(**run)
         if self.state.window >= len(self.batches):  # data layout changed
@@ -427,6 +567,8 @@ class Trainer:
         """Save everything: the checkpoint (to resume) and, if it is the best so
         far or nothing was saved yet, the model."""
         st = self.state
+        if self._last_good is not None and not self._weights_finite():
+            self._restore(self._last_good)  # never save diverged weights
         if not st.history or st.history[-1]["step"] != st.step:
             result = self._evaluate()
             st.history.append({"step": st.step, "train_time": round(st.train_time, 2),
@@ -436,9 +578,21 @@ class Trainer:
         return outcome
 
 
+def _move(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        pass
+
+
 def _describe_failure(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+        where = f" {exc.filename}" if exc.filename else ""
+        return (f"the disk is full: could not save{where}. The model and checkpoint "
+                "saved before are intact; free some space, then resume the run")
     if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return "the GPU ran out of memory: try a smaller batch size or model"
+        return ("the GPU ran out of memory even with a batch of 1: try a smaller model "
+                "or train on the CPU (--device cpu)")
     if isinstance(exc, MemoryError):
         return "out of memory: try a smaller batch size or model"
     return str(exc) or type(exc).__name__
