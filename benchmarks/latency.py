@@ -39,7 +39,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-
 from common import SHARED, isolate_user_dirs, median
 
 from lstmwriter.core.config import ModelConfig
@@ -130,7 +129,7 @@ class BackgroundTraining:
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def measure_keystrokes(loaded: LoadedModel, doc: str, typed: str, reps: int

@@ -103,23 +103,22 @@ class NumpyLSTM:
         hidden = self.hidden_size
         h_out = np.empty_like(h)
         c_out = np.empty_like(c)
+        steps = len(tokens)
         inputs = self._table[tokens][:, None, :]  # (T, 1, 4H): the same for all B
         for layer in range(self.num_layers):
-            if layer:
-                w = self._w[layer - 1]
-                inputs = (seq.reshape(-1, hidden) @ w[:hidden] + self._b[layer - 1]
-                          ).reshape(len(tokens), -1, 4 * hidden)  # (T, B, 4H)
             w_hh = self._w_hh0 if layer == 0 else self._w[layer - 1][hidden:]
-            keep = layer + 1 < self.num_layers
-            seq = np.empty((len(tokens), h.shape[1], hidden), np.float32) if keep else None
+            seq = np.empty((steps, h.shape[1], hidden), np.float32)  # this layer's h
             h_l, c_l = h[layer], c[layer]
-            for t in range(len(tokens)):
+            for t in range(steps):
                 g = _rows_matmul(h_l, w_hh)
                 g += inputs[t]
                 h_l, c_l = self._cell(g, c_l)
-                if keep:
-                    seq[t] = h_l
+                seq[t] = h_l
             h_out[layer], c_out[layer] = h_l, c_l
+            if layer + 1 < self.num_layers:  # all input projections of the next layer
+                w_ih, bias = self._w[layer][:hidden], self._b[layer]
+                inputs = (seq.reshape(-1, hidden) @ w_ih + bias).reshape(steps, -1,
+                                                                          4 * hidden)
         return h_out, c_out
 
     def logits(self, h_top: Array) -> Array:

@@ -554,8 +554,10 @@ def _pieces_for(vocab: _Vocabulary, context: list[int], k: int, text: str,
 
 class _Alternative:
     """Applies the stop rules to one alternative's growing text. Stop strings and
-    line ends are left out; a sentence end is kept. Text that may be the start
-    of the stop string is held back until it is known not to be."""
+    line ends are left out; a sentence end is kept. Line and sentence ends count
+    only after some non-blank text, so a suggestion at the end of a line goes on
+    to the next one. Text that may be the start of the stop string is held back
+    until it is known not to be."""
 
     def __init__(self, options: SampleOptions) -> None:
         self.stop = options.stop
@@ -571,8 +573,9 @@ class _Alternative:
         self.text += piece
         start = self.emitted
         cut, reason = len(self.text) + 1, None
-        if self.stop in ("line", "sentence"):
-            at = self.text.find("\n", start)
+        body = len(self.text) - len(self.text.lstrip())
+        if self.stop in ("line", "sentence") and body < len(self.text):
+            at = self.text.find("\n", max(start, body))
             if at >= 0:
                 cut, reason = at, self.stop
         if self.stop == "sentence":

@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 
 from lstmwriter.core import lstm_step
 from lstmwriter.core.config import ModelConfig
+from lstmwriter.core.events import Finished
 from lstmwriter.core.lstm_step import NumpyLSTM, single_thread_blas
 from lstmwriter.core.model import LSTMLanguageModel
-from lstmwriter.core.events import Finished
 from lstmwriter.core.sampling import (
     SampleOptions,
     Sampler,
@@ -373,12 +373,14 @@ def test_stop_rules_cut_a_greedy_text_where_they_should(char_model):
     assert cut == [full[: full.find(needle)]] * 2
     line = sampler.suggest(SampleOptions(num=1, length=60, temperature=0.0,
                                          stop="line"))[0]
-    assert line == full.split("\n")[0]
+    lead = len(full) - len(full.lstrip())  # leading line breaks do not stop it
+    assert line == full[:lead] + full[lead:].split("\n")[0]
 
 
 @pytest.mark.parametrize("pieces,stop,stop_string,emitted,result", [
     (["ab", "c.", "de"], "sentence", None, ["ab", "c.", ""], "abc."),
     (["ab", "\nc", "d"], "line", None, ["ab", "", ""], "ab"),
+    (["\n", " a", "b\n", "c"], "line", None, ["\n", " a", "b", ""], "\n ab"),
     (["ab", "\nc", "d."], "sentence", None, ["ab", "", ""], "ab"),
     (["x", "ST", "OP", "z"], "length", "STOP", ["x", "", "", ""], "x"),
     (["x", "ST", "y", "z"], "length", "STOP", ["x", "", "STy", "z"], "xSTyz"),
