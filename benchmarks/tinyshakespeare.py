@@ -22,7 +22,6 @@ from common import SHARED, isolate_user_dirs
 from lstmwriter.core.config import PRESETS, ModelConfig, TrainConfig
 from lstmwriter.core.corpus import prepare_corpus, split_ids
 from lstmwriter.core.device import tune_malloc
-from lstmwriter.core.events import Progress
 from lstmwriter.core.training import Trainer, TrainingJob
 
 CORPUS = SHARED / "data" / "tinyshakespeare" / "input.txt"
@@ -53,18 +52,9 @@ def run_once(name: str, minutes: float, threads: int) -> list[tuple[float, float
                       model_config=ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
                                                **model),
                       train_config=config, corpus=corpus.report.to_dict())
-    marks: list[tuple[float, float]] = []
-
-    def on_event(event):
-        if isinstance(event, Progress) and event.val_loss is not None:
-            marks.append((event.elapsed_s, event.val_loss))
-
     trainer = Trainer(job)
-    trainer.run(on_event)
-    final = trainer.state.history[-1]
-    if not marks or marks[-1][0] < final["train_time"] - 1:
-        marks.append((final["train_time"], final["val_loss"]))
-    return marks
+    trainer.run()
+    return [(h["train_time"], h["val_loss"]) for h in trainer.state.history]
 
 
 def main() -> None:

@@ -21,6 +21,7 @@ from .training import TrainingJob, read_checkpoint_meta
 
 __all__ = ["TrainRequest", "plan_training", "RESUMABLE_OVERRIDES"]
 
+FINETUNE_LR_SCALE = 0.5  # of the preset's learning rate, unless --lr is given
 # Settings a resumed run may change; the rest must stay as the run began.
 RESUMABLE_OVERRIDES = ("epochs", "max_time", "device", "checkpoint_every", "threads",
                        "autocast")
@@ -89,7 +90,10 @@ def plan_training(
         model_config = ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
                                    **{k: v for k, v in model_values.items()
                                       if k != "vocab_size"})
-    train_config = TrainConfig.from_dict({**preset.train, **overrides})
+    train_values = dict(preset.train)
+    if base is not None:  # fine-tuning: gentler steps than training from scratch
+        train_values["learning_rate"] = train_values["learning_rate"] * FINETUNE_LR_SCALE
+    train_config = TrainConfig.from_dict({**train_values, **overrides})
     train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
                                   train_config.valid_fraction)
     name = request.name or store.unique_name(Path(request.corpus).expanduser().name)
