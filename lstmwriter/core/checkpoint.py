@@ -21,6 +21,7 @@ __all__ = [
     "write_json",
     "read_json",
     "sha256_of",
+    "file_sha256",
 ]
 
 
@@ -43,8 +44,10 @@ def atomic_write(path: Path, data: bytes) -> None:
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename is None:
+            exc.filename = str(path)  # "disk full" should say where
         raise
     try:  # make the rename itself durable
         dir_fd = os.open(path.parent, os.O_RDONLY)
@@ -66,6 +69,18 @@ def _umask() -> int:
 
 def sha256_of(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+def file_sha256(path: Path) -> str | None:
+    """sha256 of a file read in chunks, or None if it cannot be read."""
+    digest = hashlib.sha256()
+    try:
+        with open(path, "rb") as handle:
+            while chunk := handle.read(1 << 20):
+                digest.update(chunk)
+    except OSError:
+        return None
+    return digest.hexdigest()
 
 
 def save_tensors(path: Path, tensors: dict[str, Any]) -> str:
@@ -103,7 +118,12 @@ def load_tensors(path: Path, expected_sha256: str | None = None) -> dict[str, An
 
 
 def write_json(path: Path, data: dict[str, Any]) -> None:
-    atomic_write(path, (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode())
+    text = json.dumps(data, indent=2, ensure_ascii=False) + "\n"
+    try:
+        raw = text.encode()
+    except UnicodeEncodeError:  # a file name that is not UTF-8: \udcxx escapes
+        raw = (json.dumps(data, indent=2) + "\n").encode()
+    atomic_write(path, raw)
 
 
 def read_json(path: Path) -> dict[str, Any]:
