@@ -14,13 +14,17 @@ of reading tokens [a(n), n) from a zero state, where
 
 so the window holds between T - G + 1 and T tokens and its start moves only in
 steps of G. This is a function of the text alone, so incremental feeding equals
-reading from scratch. To move the start without re-reading, the sampler runs one
-extra state per grid point inside the window (at most ceil(T / G) + 1 of them,
-2 with the defaults), all advanced together in one batched step.
+reading from scratch.
 
-Edits: states are saved every S tokens and for the last few positions; an edit
-resumes from the latest saved state at or before the first changed token, or
-reads the window afresh (at most T tokens) when that is less work.
+Two sets of states do the work. The *main* state (batch 1) is that of the
+current window; a keystroke steps it once. The *window states* are one per grid
+point inside the window (at most ceil(T / G) + 1, 2 with the defaults), read
+together in a batch; they may trail the text by up to `_LAG` tokens and catch up
+in one span read, so moving the window start never re-reads it: the main state
+is then taken from the window state of the new start. Snapshots of the window
+states every S tokens, and of both sets for the last positions, let an edit
+resume from the latest state at or before the first changed token; reading the
+window afresh (at most T tokens) is the fallback.
 """
 
 from __future__ import annotations
@@ -62,7 +66,7 @@ MAX_NUM = 64
 MAX_LENGTH = 100_000
 _GREEDY_BELOW = 0.01
 _SPAN_MIN = 12  # shorter stretches are cheaper as single numpy steps
-_STEP_TAIL = 8  # the last tokens of a read go step by step, so deletes are cheap
+_LAG = 32  # tokens the window states may trail the main state by
 _RECENT = 64  # per-position states kept for backspacing
 _SENTENCE_END = re.compile(r"[.!?]")
 _OPEN_WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?\Z")
@@ -114,8 +118,9 @@ class SampleOptions:
 class SamplerStats:
     """Work done so far (tests and benchmarks read it to check the costs)."""
 
-    steps: int = 0  # batched single-token steps while reading context
-    span_tokens: int = 0  # tokens read by span reads (one nn.LSTM call per span)
+    main_steps: int = 0  # single steps of the main state (one per typed token)
+    steps: int = 0  # single steps of the window states (batched)
+    span_tokens: int = 0  # tokens read by span reads of the window states
     cold_starts: int = 0  # reads of the window from a zero state
     resumes: int = 0  # restores of a saved state after an edit
 
@@ -190,6 +195,13 @@ def _common_prefix(a: str, b: str) -> int:
     return int(diff[0]) if diff.size else m
 
 
+def _drop_after(saved: collections.deque[_Saved], pos: int) -> collections.deque[_Saved]:
+    """The saved states at or before `pos` (the others read changed tokens)."""
+    if all(s.pos <= pos for s in saved):
+        return saved
+    return collections.deque((s for s in saved if s.pos <= pos), maxlen=saved.maxlen)
+
+
 def _common_ids(a: np.ndarray, b: np.ndarray) -> int:
     m = min(len(a), len(b))
     diff = np.flatnonzero(a[:m] != b[:m])
@@ -238,7 +250,11 @@ class Sampler:
         self._h, self._c = self._net.zero_state(0)
         self._snapshots: dict[int, _Saved] = {}
         self._recent: collections.deque[_Saved] = collections.deque(maxlen=_RECENT)
+        h, c = self._net.zero_state(1)
+        self._main = _Saved(0, (0,), h, c)  # anchors: the window start
+        self._main_recent: collections.deque[_Saved] = collections.deque(maxlen=_RECENT)
         self._main_logits: np.ndarray | None = None
+        self._lag = min(_LAG, self.context_limit - self.window_step + 1)
         with single_thread_blas():
             h, c = self._net.step(np.array([self._vocab.start_id]), *self._net.zero_state(1))
             self._start = (h, c, self._net.logits(h[-1]))
@@ -271,11 +287,7 @@ class Sampler:
 
     def state(self) -> tuple[np.ndarray, np.ndarray]:
         """(h, c) after reading the window, each (num_layers, hidden); zeros if empty."""
-        if not self._anchors:
-            h, c = self._net.zero_state(1)
-        else:
-            h, c = self._h[:, :1], self._c[:, :1]
-        return h[:, 0].copy(), c[:, 0].copy()
+        return self._main.h[:, 0].copy(), self._main.c[:, 0].copy()
 
     def set_context(self, text: str) -> None:
         """The text before the cursor; reads only what changed since the last call."""
@@ -310,22 +322,54 @@ class Sampler:
     def _sync(self, common: int) -> None:
         """Bring the states to the new text, whose first `common` tokens are unchanged."""
         n = self._n
+        a = window_start(n, self.context_limit, self.window_step)
+        # 1. window states: valid (read only unchanged tokens) and holding a(n)
         if self._pos > common or self._pos > n:  # an edit before the read position
             self._forget_after(common)
             self._restore(common, n)
-        elif window_start(n, self.context_limit, self.window_step) >= self._pos:
-            self._restore(common, n)  # a long insertion: no live state is still needed
-        self._feed(n)
+        elif a not in self._anchors and a != self._pos:
+            self._restore(common, n)  # e.g. a long insertion: read the window afresh
+        if n - self._pos > self._lag:
+            self._feed(n)
+        # 2. the main state: kept, restored or taken from the window states
+        if common < self._synced:
+            self._main_recent = _drop_after(self._main_recent, common)
+        main = self._main
+        if not (main.pos <= common and main.anchors[0] == a and 0 <= n - main.pos
+                <= self._lag):
+            usable = [s for s in self._main_recent if s.pos <= common and
+                      s.anchors[0] == a and 0 <= n - s.pos <= self._lag]
+            if usable:
+                main = max(usable, key=lambda s: s.pos)
+            else:  # e.g. the window start moved: catch up, then take its state
+                self._feed(n)
+                main = self._main_from_window(a)
+        self._step_main(main, n)
+
+    _synced = 0  # tokens of the text at the end of the last _sync
+
+    def _main_from_window(self, a: int) -> _Saved:
+        if a in self._anchors:
+            i = self._anchors.index(a)
+            return _Saved(self._pos, (a,), self._h[:, i:i + 1], self._c[:, i:i + 1])
+        h, c = self._net.zero_state(1)  # the window starts right here
+        return _Saved(self._pos, (a,), h, c)
+
+    def _step_main(self, main: _Saved, n: int) -> None:
+        anchors, h, c = main.anchors, main.h, main.c
+        for p in range(main.pos, n):
+            h, c = self._net.step(self._ids[p], h, c)
+            self.stats.main_steps += 1
+            self._main_recent.append(_Saved(p + 1, anchors, h, c))
+        if main is not self._main or main.pos != n:
+            self._main = _Saved(n, anchors, h, c)
+            self._main_logits = None
+        self._synced = n
 
     def _forget_after(self, pos: int) -> None:
         for p in [p for p in self._snapshots if p > pos]:
             del self._snapshots[p]
-        self._keep_recent(pos)
-
-    def _keep_recent(self, pos: int) -> None:
-        if self._recent and self._recent[-1].pos > pos:
-            self._recent = collections.deque((s for s in self._recent if s.pos <= pos),
-                                             maxlen=_RECENT)
+        self._recent = _drop_after(self._recent, pos)
 
     def _restore(self, limit: int, n: int) -> None:
         """Load the latest usable saved state at or before `limit`, or start the
@@ -345,8 +389,7 @@ class Sampler:
         else:
             self.stats.resumes += 1
             self._pos, self._anchors, self._h, self._c = best
-        self._keep_recent(self._pos)
-        self._main_logits = None
+        self._recent = _drop_after(self._recent, self._pos)
 
     def _feed(self, n: int) -> None:
         """Read tokens [pos, n) into every state, saving snapshots on the way."""
@@ -362,18 +405,15 @@ class Sampler:
                 self._h = np.concatenate([self._h, h0], axis=1)
                 self._c = np.concatenate([self._c, c0], axis=1)
             end = min(n, (pos // every + 1) * every)
-            span_end = min(end, n - _STEP_TAIL)
-            if span_end - pos >= _SPAN_MIN:
-                self._h, self._c = self._net.read(self._ids[pos:span_end],
-                                                  self._h, self._c)
-                self.stats.span_tokens += span_end - pos
-                pos = span_end
-            for p in range(pos, end):
-                self._h, self._c = self._net.step(self._ids[p], self._h, self._c)
-                self.stats.steps += 1
-                self._recent.append(_Saved(p + 1, self._anchors, self._h, self._c))
+            if end - pos >= _SPAN_MIN:
+                self._h, self._c = self._net.read(self._ids[pos:end], self._h, self._c)
+                self.stats.span_tokens += end - pos
+            else:
+                for p in range(pos, end):
+                    self._h, self._c = self._net.step(self._ids[p], self._h, self._c)
+                    self.stats.steps += 1
             self._pos = end
-            self._main_logits = None
+            self._recent.append(_Saved(end, self._anchors, self._h, self._c))
 
     def _drop_before(self, a: int) -> None:
         keep = sum(1 for anchor in self._anchors if anchor < a)
@@ -387,13 +427,13 @@ class Sampler:
             del self._snapshots[farthest]
         self._snapshots[self._pos] = _Saved(self._pos, self._anchors, self._h, self._c)
 
-    def _main(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def _main_output(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(h, c, logits) of the state after the context, batch 1."""
-        if not self._anchors:
+        if self._n == 0:
             return self._start
         if self._main_logits is None:
-            self._main_logits = self._net.logits(self._h[-1, :1])
-        return self._h[:, :1], self._c[:, :1], self._main_logits
+            self._main_logits = self._net.logits(self._main.h[-1])
+        return self._main.h, self._main.c, self._main_logits
 
     # -- sampling --------------------------------------------------------------
     def stream(self, options: SampleOptions, cancel: threading.Event | None = None
@@ -449,7 +489,7 @@ class Sampler:
     def _prepare(self, vocab: _Vocabulary, net: NumpyLSTM):
         """Start state, logits, allowed first tokens (completing a half-typed word)
         and the context token ids for spacing."""
-        h, c, logits = self._main()
+        h, c, logits = self._main_output()
         start, end = self.window()
         context = self._ids[max(start, end - _DETOK_KEEP):end].tolist()
         allowed = None

@@ -204,25 +204,36 @@ def test_state_with_long_spans_and_default_window(char_model):
     assert sampler.stats.resumes >= 1
 
 
+def _work(sampler: Sampler) -> tuple[int, int, int, int]:
+    stats = sampler.stats
+    return stats.main_steps, stats.steps + stats.span_tokens, stats.cold_starts, \
+        stats.resumes
+
+
 @pytest.mark.parametrize("length", [100, 5000])
 def test_a_keystroke_costs_one_step_whatever_the_length(char_model, length):
     sampler = Sampler(char_model, context_limit=64, snapshot_every=8)
     text = (CORPUS_TEXT * 30)[:length]
     sampler.set_context(text)
-    for ch in "the quick brown fox jumps over":
-        before = (sampler.stats.steps, sampler.stats.span_tokens,
-                  sampler.stats.cold_starts, sampler.stats.resumes)
+    start = _work(sampler)
+    typed = "the quick brown fox jumps over the lazy dog and on"
+    for ch in typed:
+        before = _work(sampler)
         text += ch
         sampler.set_context(text)
-        after = (sampler.stats.steps, sampler.stats.span_tokens,
-                 sampler.stats.cold_starts, sampler.stats.resumes)
-        assert after == (before[0] + 1, *before[1:])
-    for _ in range(5):  # backspace: a saved state, no reading at all
-        steps = sampler.stats.steps
+        # one step of the main state; none when the window start moved and the
+        # main state was taken from the (caught up) window states
+        assert _work(sampler)[0] - before[0] <= 1
+    main, window, cold, resumes = _work(sampler)
+    assert main - start[0] >= len(typed) - 2
+    # the window states trail by at most sampler._lag tokens and catch up in batches
+    assert window - start[1] <= len(typed) + sampler._lag
+    assert (cold, resumes) == start[2:]
+    for _ in range(5):  # backspace: saved states, no reading at all
+        before = _work(sampler)
         text = text[:-1]
         sampler.set_context(text)
-        assert sampler.stats.steps == steps and sampler.stats.span_tokens == \
-            after[1]
+        assert _work(sampler)[:2] == before[:2]
     _assert_state_is_fresh(sampler, char_model)
 
 
@@ -232,14 +243,16 @@ def test_an_early_edit_resumes_from_a_snapshot(char_model):
     sampler.set_context(text)
     start, end = sampler.window()
     assert end == 3000 and 3000 - 64 < start <= 3000 - 64 + sampler.window_step
-    read = sampler.stats.steps + sampler.stats.span_tokens
+    read = sum(_work(sampler)[:2])
     text = text[:2990] + "X" + text[2991:]  # inside the window
     sampler.set_context(text)
     assert sampler.stats.resumes == 1 and sampler.stats.cold_starts == 1
-    assert sampler.stats.steps + sampler.stats.span_tokens - read <= 8 + 10
+    assert sum(_work(sampler)[:2]) - read <= 8 + 10 + 10  # window + main states
     _assert_state_is_fresh(sampler, char_model)
+    read = sum(_work(sampler)[:2])
     sampler.set_context(text[:1000])  # cursor moved far back: bounded cold start
-    assert sampler.stats.steps + sampler.stats.span_tokens - read <= 18 + 64
+    assert sampler.stats.cold_starts == 2
+    assert sum(_work(sampler)[:2]) - read <= 64
     _assert_state_is_fresh(sampler, char_model)
 
 
@@ -353,7 +366,7 @@ def test_top_k_limits_the_choices(char_model):
     tokenizer = char_model.tokenizer
     sampler = Sampler(char_model)
     sampler.set_context("the lazy")
-    _, _, logits = sampler._main()
+    _, _, logits = sampler._main_output()
     scores = logits[0].copy()
     scores[tokenizer.unk_id] = -np.inf
     top3 = {tokenizer.tokens[i] for i in np.argsort(-scores)[:3]}
