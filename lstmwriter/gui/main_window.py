@@ -1,0 +1,1086 @@
+"""The main window: wiring between the widgets and the workers.
+
+Every slot here returns in a few milliseconds; reading, writing, loading,
+training and sampling all happen on worker threads (see workers.py).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import torch
+from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextCursor
+from PySide6.QtWidgets import (
+    QComboBox,
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QInputDialog,
+    QLabel,
+    QMainWindow,
+    QMenu,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from ..core.checkpoint import atomic_write
+from ..core.device import describe_device
+from ..core.events import Failed, Finished, Progress, Sample
+from ..core.sampling import SampleOptions
+from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
+from . import dialogs
+from .dialogs import ManageModelsDialog, ShortcutsDialog, about_text
+from .editor import FindBar, WriterEditor
+from .recovery import RecoveredText, RecoverySession
+from .settings import AppSettings
+from .suggestion_pane import SuggestionPane
+from .suggestions import count_words
+from .training_panel import TrainingPanel, format_duration
+from .workers import (
+    CorpusScanWorker,
+    FileWorker,
+    ModelTaskWorker,
+    SampleWorker,
+    SuggestRequest,
+    TrainWorker,
+    WorkerThreads,
+)
+
+__all__ = ["MainWindow"]
+
+log = logging.getLogger(__name__)
+
+AUTOSAVE_MS = 3000
+SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapshot
+CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
+LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
+TEXT_FILTER = "Text (*.txt *.md *.markdown *.text);;All files (*)"
+
+
+class MainWindow(QMainWindow):
+    """Editor, suggestion pane, training dock, model selector and status bar."""
+
+    sample_requested = Signal(object)  # SuggestRequest, to the sample worker
+    model_load_requested = Signal(str, str)  # spec (name or path), source
+    read_requested = Signal(int, str)  # request id, path
+    write_requested = Signal(int, str, str)  # request id, path, text
+    recovery_write_requested = Signal(int, str, object)  # request id, path, record
+    recovery_remove_requested = Signal(int, str)  # request id, path
+    document_loaded = Signal(str)  # path of a text just opened
+    document_saved = Signal(str)  # path of a text just saved
+
+    def __init__(self, store: ModelStore | None = None) -> None:
+        super().__init__()
+        self.setObjectName("mainWindow")
+        self.store = store or ModelStore()
+        self.settings = AppSettings()
+        self.recovery = RecoverySession()
+        self.threads = WorkerThreads(self)
+        self.path: str | None = None
+        self.model_info: dict[str, Any] | None = None  # the model suggestions come from
+        self._model_spec: str | None = None  # the model the writer chose
+        self._loading_spec: str | None = None
+        self._request_id = 0
+        self._request: SuggestRequest | None = None
+        self.last_request_done: tuple[int, str] | None = None  # (id, outcome)
+        self._io_id = 0
+        self._saving: dict[int, tuple[str, str]] = {}  # id -> (path, text)
+        self._opening: int | None = None
+        self._recovery_dirty = False
+        self._recovery_written = False
+        self._orphans: list[RecoveredText] = []
+        self._scan_worker: CorpusScanWorker | None = None
+        self._task_id = 0
+        self._train_worker: TrainWorker | None = None
+        self._train_plan: dict[str, Any] | None = None
+        self._use_snapshot = False
+        self._snapshot_loaded_at = 0.0
+        self._closing = False
+
+        self._build_ui()
+        self._build_menus()
+        self._start_persistent_workers()
+        self._restore_settings()
+        self._refresh_models()
+        self._load_initial_model()
+        self._offer_recovery()
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.setInterval(AUTOSAVE_MS)
+        self._autosave_timer.timeout.connect(self.autosave_now)
+        self._autosave_timer.start()
+        self._update_title()
+
+    # -- construction ------------------------------------------------------------
+    def _build_ui(self) -> None:
+        self.editor = WriterEditor(self)
+        self.editor.setPlaceholderText("Start writing. Suggestions appear as grey text; "
+                                       "Tab accepts, Esc dismisses.")
+        self.find_bar = FindBar(self.editor, self)
+        self.recovery_bar = QFrame(self)
+        self.recovery_bar.setObjectName("recoveryBar")
+        self.recovery_bar.setFrameShape(QFrame.Shape.StyledPanel)
+        self.recovery_label = QLabel(self.recovery_bar)
+        self.recovery_label.setWordWrap(True)
+        restore = QPushButton("Restore", self.recovery_bar)
+        restore.setObjectName("restoreButton")
+        discard = QPushButton("Discard", self.recovery_bar)
+        discard.setObjectName("discardRecoveryButton")
+        bar = QHBoxLayout(self.recovery_bar)
+        bar.addWidget(self.recovery_label, 1)
+        bar.addWidget(restore)
+        bar.addWidget(discard)
+        self.recovery_bar.hide()
+        restore.clicked.connect(self._on_restore_clicked)
+        discard.clicked.connect(self._on_discard_recovery_clicked)
+
+        writing = QWidget(self)
+        column = QVBoxLayout(writing)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addWidget(self.recovery_bar)
+        column.addWidget(self.editor, 1)
+        column.addWidget(self.find_bar)
+        self.pane = SuggestionPane(self)
+        self.splitter = QSplitter(Qt.Orientation.Horizontal, self)
+        self.splitter.setObjectName("mainSplitter")
+        self.splitter.addWidget(writing)
+        self.splitter.addWidget(self.pane)
+        self.splitter.setStretchFactor(0, 3)
+        self.splitter.setStretchFactor(1, 1)
+        self.splitter.setSizes([820, 300])
+        self.setCentralWidget(self.splitter)
+
+        self.training = TrainingPanel(self)
+        self.training_dock = QDockWidget("Training", self)
+        self.training_dock.setObjectName("trainingDock")
+        self.training_dock.setWidget(self.training)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.training_dock)
+
+        self.model_selector = QComboBox(self)
+        self.model_selector.setObjectName("modelSelector")
+        self.model_selector.setMinimumContentsLength(18)
+        self.model_selector.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        toolbar = QToolBar("Model", self)
+        toolbar.setObjectName("modelToolbar")
+        toolbar.setMovable(False)
+        toolbar.addWidget(QLabel(" Model: ", self))
+        toolbar.addWidget(self.model_selector)
+        self.addToolBar(Qt.ToolBarArea.TopToolBarArea, toolbar)
+
+        status = self.statusBar()
+        status.setObjectName("statusBar")
+        self.device_label = QLabel(self)
+        self.device_label.setObjectName("deviceLabel")
+        self.model_label = QLabel("No model", self)
+        self.model_label.setObjectName("modelLabel")
+        self.training_label = QLabel("Training: idle", self)
+        self.training_label.setObjectName("trainingLabel")
+        self.count_label = QLabel(self)
+        self.count_label.setObjectName("countLabel")
+        for label in (self.count_label, self.model_label, self.device_label,
+                      self.training_label):
+            status.addPermanentWidget(label)
+        self.device_label.setText(f"Suggestions on {describe_device(torch.device('cpu'))}")
+        self._count_timer = QTimer(self)
+        self._count_timer.setSingleShot(True)
+        self._count_timer.setInterval(150)
+        self._count_timer.timeout.connect(self._update_counts)
+        self._update_counts()
+
+        self.editor.context_changed.connect(self._on_editor_context_changed)
+        self.editor.suggestions_changed.connect(self._on_editor_suggestions_changed)
+        self.editor.dismissed.connect(self._on_editor_dismissed)
+        self.editor.textChanged.connect(self._on_editor_text_changed)
+        self.editor.document().modificationChanged.connect(self._on_modification_changed)
+        self.pane.chosen.connect(self._on_pane_chosen)
+        self.pane.options_changed.connect(self._on_pane_options_changed)
+        self.pane.train_requested.connect(self._on_pane_train_requested)
+        self.model_selector.activated.connect(self._on_model_selector_activated)
+        self.training.corpus_selected.connect(self._on_training_corpus_selected)
+        self.training.level_changed.connect(self._on_training_level_changed)
+        self.training.train_clicked.connect(self._on_training_train_clicked)
+        self.training.pause_clicked.connect(self._on_training_pause_clicked)
+        self.training.stop_clicked.connect(self._on_training_stop_clicked)
+        self.training.load_trained_clicked.connect(self._on_training_load_trained_clicked)
+        self.training.snapshot_toggled.connect(self._on_training_snapshot_toggled)
+
+    def _action(self, menu: QMenu, text: str, slot, shortcut=None, name: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        if name:
+            action.setObjectName(name)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        file = bar.addMenu("&File")
+        self._action(file, "&New", self.new_document, QKeySequence.StandardKey.New,
+                     "newAction")
+        self._action(file, "&Open…", self._on_open_triggered, QKeySequence.StandardKey.Open,
+                     "openAction")
+        self.recent_menu = file.addMenu("Open &Recent")
+        self.recent_menu.setObjectName("recentMenu")
+        file.addSeparator()
+        self._action(file, "&Save", self.save, QKeySequence.StandardKey.Save, "saveAction")
+        self._action(file, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs,
+                     "saveAsAction")
+        file.addSeparator()
+        self._action(file, "&Quit", self.close, QKeySequence.StandardKey.Quit, "quitAction")
+
+        edit = bar.addMenu("&Edit")
+        undo = self._action(edit, "&Undo", self.editor.undo, QKeySequence.StandardKey.Undo)
+        redo = self._action(edit, "&Redo", self.editor.redo, QKeySequence.StandardKey.Redo)
+        undo.setEnabled(False)
+        redo.setEnabled(False)
+        self.editor.undoAvailable.connect(undo.setEnabled)
+        self.editor.redoAvailable.connect(redo.setEnabled)
+        edit.addSeparator()
+        self._action(edit, "Cu&t", self.editor.cut, QKeySequence.StandardKey.Cut)
+        self._action(edit, "&Copy", self.editor.copy, QKeySequence.StandardKey.Copy)
+        self._action(edit, "&Paste", self.editor.paste, QKeySequence.StandardKey.Paste)
+        self._action(edit, "Select &All", self.editor.selectAll,
+                     QKeySequence.StandardKey.SelectAll)
+        edit.addSeparator()
+        self._action(edit, "&Find…", self.find_bar.open_bar, QKeySequence.StandardKey.Find,
+                     "findAction")
+        self._action(edit, "Find &Next", self.find_bar.find_next,
+                     QKeySequence.StandardKey.FindNext)
+        self._action(edit, "Find Pre&vious", self.find_bar.find_previous,
+                     QKeySequence.StandardKey.FindPrevious)
+
+        model = bar.addMenu("&Model")
+        self._action(model, "&Load…", self._on_load_model_triggered, None, "loadModelAction")
+        self._action(model, "&Manage…", self._on_manage_models_triggered, None,
+                     "manageModelsAction")
+        model.addSeparator()
+        self._action(model, "&Import ml5.js model…", self._on_import_triggered, None,
+                     "importModelAction")
+        self._action(model, "&Export…", self._on_export_triggered, None, "exportModelAction")
+
+        view = bar.addMenu("&View")
+        toggle = self.training_dock.toggleViewAction()
+        toggle.setText("&Training panel")
+        toggle.setShortcut(QKeySequence("Ctrl+Shift+T"))
+        view.addAction(toggle)
+        pane = QAction("&Suggestion pane", self, checkable=True, checked=True)
+        pane.toggled.connect(self.pane.setVisible)
+        view.addAction(pane)
+
+        help_menu = bar.addMenu("&Help")
+        self._action(help_menu, "&Keyboard shortcuts", self._on_shortcuts_triggered,
+                     QKeySequence.StandardKey.HelpContents, "shortcutsAction")
+        self._action(help_menu, "&About lstmwriter", self._on_about_triggered, None,
+                     "aboutAction")
+        self._rebuild_recent_menu()
+
+    def _start_persistent_workers(self) -> None:
+        self.sample_thread = QThread(self)
+        self.sample_thread.setObjectName("suggestions")
+        self.sample_worker = SampleWorker(self.store.root)
+        self.sample_worker.moveToThread(self.sample_thread)
+        self.sample_thread.finished.connect(self.sample_worker.deleteLater)
+        self.sample_requested.connect(self.sample_worker.suggest)
+        self.model_load_requested.connect(self.sample_worker.load_model)
+        self.sample_worker.chunk_ready.connect(self._on_sampler_chunk_ready)
+        self.sample_worker.request_done.connect(self._on_sampler_request_done)
+        self.sample_worker.model_loaded.connect(self._on_sampler_model_loaded)
+        self.sample_worker.model_failed.connect(self._on_sampler_model_failed)
+        self.sample_thread.start()
+
+        self.file_thread = QThread(self)
+        self.file_thread.setObjectName("files")
+        self.file_worker = FileWorker()
+        self.file_worker.moveToThread(self.file_thread)
+        self.file_thread.finished.connect(self.file_worker.deleteLater)
+        self.read_requested.connect(self.file_worker.read_text)
+        self.write_requested.connect(self.file_worker.write_text)
+        self.recovery_write_requested.connect(self.file_worker.write_recovery)
+        self.recovery_remove_requested.connect(self.file_worker.remove)
+        self.file_worker.read_done.connect(self._on_file_read_done)
+        self.file_worker.written.connect(self._on_file_written)
+        self.file_worker.failed.connect(self._on_file_failed)
+        self.file_thread.start()
+
+    def _restore_settings(self) -> None:
+        s = self.settings
+        geometry = s.get_bytes("window/geometry")
+        if geometry is None or not self.restoreGeometry(geometry):
+            self.resize(1280, 860)
+        state = s.get_bytes("window/state")
+        if state is not None:
+            self.restoreState(state)
+        splitter = s.get_bytes("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+        self.pane.set_values(s.get("suggest/temperature", 0.5), s.get("suggest/length", 60),
+                             s.get("suggest/stop", "length"), s.get("suggest/count", 3))
+        panel = self.training
+        panel.set_corpus(s.get("training/corpus", ""))
+        panel.level.setCurrentIndex(max(0, panel.level.findData(s.get("training/level",
+                                                                       "char"))))
+        panel.preset.setCurrentIndex(max(0, panel.preset.findData(s.get("training/preset",
+                                                                         "auto"))))
+        panel.time_limit.setValue(s.get("training/time_limit", 30))
+
+    def _save_settings(self) -> None:
+        s = self.settings
+        s.set("window/geometry", self.saveGeometry())
+        s.set("window/state", self.saveState())
+        s.set("window/splitter", self.splitter.saveState())
+        s.set("suggest/temperature", self.pane.temperature_value)
+        s.set("suggest/length", self.pane.length.value())
+        s.set("suggest/stop", self.pane.stop_mode)
+        s.set("suggest/count", self.pane.count.value())
+        s.set("training/corpus", self.training.corpus)
+        s.set("training/level", self.training.level_value)
+        s.set("training/preset", str(self.training.preset.currentData()))
+        s.set("training/time_limit", self.training.time_limit.value())
+        s.sync()
+
+    # -- messages ----------------------------------------------------------------
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """A message in the window (never a traceback); does not block."""
+        log.warning("%s: %s", title, message)
+        box = QMessageBox(QMessageBox.Icon.Warning, title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("errorDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+        return box
+
+    def _status(self, text: str, ms: int = 5000) -> None:
+        self.statusBar().showMessage(text, ms)
+
+    # -- models ------------------------------------------------------------------
+    def _refresh_models(self, select: str | None = None) -> None:
+        """Fill the selector from the store (item text = model name)."""
+        infos = self.store.list()
+        current = select or (self._model_spec if self._model_spec else None)
+        self.model_selector.blockSignals(True)
+        try:
+            self.model_selector.clear()
+            for info in infos:
+                self.model_selector.addItem(info.name, info.name)
+                self.model_selector.setItemData(self.model_selector.count() - 1,
+                                                dialogs.describe_model(info),
+                                                Qt.ItemDataRole.ToolTipRole)
+            if current and self.model_selector.findData(current) < 0:
+                self.model_selector.addItem(Path(current).name, current)  # loaded by path
+            index = self.model_selector.findData(current) if current else -1
+            self.model_selector.setCurrentIndex(index)
+        finally:
+            self.model_selector.blockSignals(False)
+        self.training.set_default_available(any(i.name == DEFAULT_MODEL_NAME for i in infos))
+
+    def _load_initial_model(self) -> None:
+        last = self.settings.get("model/last", "")
+        names = [self.model_selector.itemData(i) for i in range(self.model_selector.count())]
+        if last and (last in names or (Path(last) / "config.json").is_file()):
+            self.load_model(last, "startup")
+        elif DEFAULT_MODEL_NAME in names:
+            self.load_model(DEFAULT_MODEL_NAME, "startup")
+        elif names:
+            self.load_model(names[0], "startup")
+        else:
+            self._show_no_model()
+
+    def _show_no_model(self) -> None:
+        self.model_label.setText("No model")
+        self.pane.set_status("There is no model yet. Train one on your own writing in "
+                             "the training panel; suggestions start as soon as it is "
+                             "saved.", no_model=True)
+
+    def load_model(self, spec: str, source: str = "user") -> None:
+        """Load a store model (name) or a model folder (path) for suggestions."""
+        self._cancel_request()
+        self.editor.clear_suggestions()
+        self._loading_spec = spec
+        if source != "snapshot":
+            self.model_label.setText(f"Loading {Path(spec).name}…")
+        self.model_load_requested.emit(spec, source)
+
+    @Slot(dict)
+    def _on_sampler_model_loaded(self, info: dict) -> None:
+        self.model_info = info
+        if info["source"] == "snapshot":
+            self.model_label.setText(f"Model: {info['name']} (training snapshot)")
+        else:
+            self._model_spec = info["spec"]
+            self.settings.set("model/last", info["spec"])
+            self.model_label.setText(f"Model: {info['name']}")
+            self._refresh_models(info["spec"])
+            self._status(f"Loaded model {info['name']} ({info['level']} level, "
+                         f"{info['parameters'] / 1e6:.2f} M parameters)")
+        self.pane.set_status("")
+        self._request_suggestions()
+
+    @Slot(str, str, str)
+    def _on_sampler_model_failed(self, spec: str, source: str, message: str) -> None:
+        if source == "snapshot":
+            log.info("snapshot not loaded yet: %s", message)
+            return
+        self._refresh_models(self._model_spec)
+        if self.model_info is None:
+            self.model_label.setText("No model")
+        else:
+            self.model_label.setText(f"Model: {self.model_info['name']}")
+        if source == "startup":
+            self._status(f"Could not load the last model: {message}", 10_000)
+            if spec != DEFAULT_MODEL_NAME and self.model_selector.findData(
+                    DEFAULT_MODEL_NAME) >= 0:
+                self.load_model(DEFAULT_MODEL_NAME, "startup")
+                return
+            if self.model_info is None:
+                self._show_no_model()
+            return
+        self.show_error("Cannot load the model", message)
+
+    @Slot(int)
+    def _on_model_selector_activated(self, index: int) -> None:
+        spec = self.model_selector.itemData(index)
+        if spec and spec != self._model_spec:
+            self.load_model(str(spec), "user")
+
+    @Slot()
+    def _on_load_model_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Load a model folder",
+                                                  str(self.store.root))
+        if folder:
+            self.load_model(folder, "user")
+
+    @Slot()
+    def _on_manage_models_triggered(self) -> None:
+        busy = {self.model_info["name"]} if self.model_info else set()
+        if self._train_plan:
+            busy.add(self._train_plan["name"])
+        dialog = ManageModelsDialog(self.store, busy, self)
+        dialog.models_changed.connect(self._on_models_changed)
+        dialog.exec()
+        dialog.deleteLater()
+
+    @Slot()
+    def _on_models_changed(self) -> None:
+        self._refresh_models()
+
+    @Slot()
+    def _on_import_triggered(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Import an ml5.js model folder")
+        if not folder:
+            return
+        store = self.store
+
+        def task(_progress, _cancel) -> str:
+            try:
+                from ..core.ml5 import import_ml5
+            except ImportError:
+                raise ValueError("importing ml5.js models is not available in this "
+                                 "version") from None
+            return Path(import_ml5(Path(folder), store)).name
+
+        self._start_model_task(task, "import", self._on_import_succeeded)
+
+    @Slot(int, object)
+    def _on_import_succeeded(self, _task_id: int, name: str) -> None:
+        self._refresh_models(self._model_spec)
+        self._status(f"Imported the model as “{name}”", 10_000)
+        self.load_model(name, "user")
+
+    @Slot()
+    def _on_export_triggered(self) -> None:
+        if self.model_info is None or self.model_info["source"] == "snapshot":
+            self.show_error("Nothing to export", "Load a model first.")
+            return
+        formats = ["ml5.js folder", "ONNX file"]
+        choice, ok = QInputDialog.getItem(self, "Export model",
+                                          f"Export “{self.model_info['name']}” as:",
+                                          formats, 0, False)
+        if not ok:
+            return
+        model_path = Path(self.model_info["path"])
+        if choice == formats[0]:
+            out = QFileDialog.getExistingDirectory(self, "Export into folder")
+        else:
+            out, _ = QFileDialog.getSaveFileName(self, "Export ONNX file",
+                                                 f"{model_path.name}.onnx", "ONNX (*.onnx)")
+        if not out:
+            return
+        onnx = choice == formats[1]
+
+        def task(_progress, _cancel) -> str:
+            loaded = load_model_dir(model_path)
+            try:
+                if onnx:
+                    from ..core.onnx_export import export_onnx as export
+                else:
+                    from ..core.ml5 import export_ml5 as export
+            except ImportError:
+                raise ValueError("this export is not available in this version") from None
+            export(loaded, Path(out))
+            return out
+
+        self._start_model_task(task, "export", self._on_export_succeeded)
+
+    @Slot(int, object)
+    def _on_export_succeeded(self, _task_id: int, out: str) -> None:
+        self._status(f"Exported to {out}", 10_000)
+
+    def _start_model_task(self, task, what: str, on_success) -> None:
+        self._task_id += 1
+        worker = ModelTaskWorker(task, what, self._task_id)
+        worker.succeeded.connect(on_success)
+        worker.failed.connect(self._on_model_task_failed)
+        self._status(f"{what.capitalize()}ing the model…", 0)
+        self.threads.start(worker, what)
+
+    @Slot(int, str)
+    def _on_model_task_failed(self, _task_id: int, message: str) -> None:
+        self._status("")
+        self.show_error("Model import/export failed", message)
+
+    # -- suggestions -------------------------------------------------------------
+    def sample_options(self) -> SampleOptions:
+        """The pane's settings, in tokens of the loaded model's level."""
+        chars = self.pane.length.value()
+        stop = self.pane.stop_mode
+        if stop != "length":
+            chars = LINE_CAP_CHARS
+        word_level = bool(self.model_info and self.model_info["level"] == "word")
+        length = max(1, round(chars / CHARS_PER_WORD)) if word_level else chars
+        return SampleOptions(num=self.pane.count.value(), length=length,
+                             temperature=self.pane.temperature_value, stop=stop)
+
+    def _cancel_request(self) -> None:
+        if self._request is not None:
+            self._request.cancel.set()
+            self._request = None
+
+    def _request_suggestions(self) -> None:
+        """Cancel the stale request and ask for the current context at once."""
+        self._cancel_request()
+        self.editor.clear_suggestions()
+        if self.model_info is None or self._closing:
+            return
+        text = self.editor.text_before_cursor()
+        if not text:
+            return
+        self._request_id += 1
+        self._request = SuggestRequest(self._request_id, text, self.sample_options(),
+                                       threading.Event())
+        self.sample_requested.emit(self._request)
+
+    @Slot()
+    def _on_editor_context_changed(self) -> None:
+        self._request_suggestions()
+
+    @Slot(int, object)
+    def _on_sampler_chunk_ready(self, request_id: int, pieces: list) -> None:
+        if self._request is None or request_id != self._request.request_id \
+                or self.editor.context_pending():
+            return  # stale: the text has moved on
+        self.editor.add_pieces(pieces)
+
+    @Slot(int, str)
+    def _on_sampler_request_done(self, request_id: int, outcome: str) -> None:
+        self.last_request_done = (request_id, outcome)
+        if outcome == "failed" and self._request and request_id == self._request.request_id:
+            self._status("The model could not make suggestions (see the log)")
+
+    @Slot()
+    def _on_editor_suggestions_changed(self) -> None:
+        suggestions = self.editor.suggestions
+        self.pane.show_alternatives(suggestions.visible(), suggestions.index)
+
+    @Slot()
+    def _on_editor_dismissed(self) -> None:
+        self._cancel_request()
+
+    @Slot(int)
+    def _on_pane_chosen(self, index: int) -> None:
+        self.editor.accept(index)
+        self.editor.setFocus()
+
+    @Slot()
+    def _on_pane_options_changed(self) -> None:
+        self._request_suggestions()
+
+    @Slot()
+    def _on_pane_train_requested(self) -> None:
+        self.training_dock.show()
+        self.training_dock.raise_()
+        self.training.corpus_path.setFocus()
+
+    # -- the document ------------------------------------------------------------
+    def document_name(self) -> str:
+        return Path(self.path).name if self.path else "Untitled"
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.document_name()}[*] — lstmwriter")
+        self.setWindowModified(self.editor.document().isModified())
+
+    @Slot(bool)
+    def _on_modification_changed(self, _modified: bool) -> None:
+        self._update_title()
+
+    @Slot()
+    def _on_editor_text_changed(self) -> None:
+        self._recovery_dirty = True
+        self._count_timer.start()
+
+    @Slot()
+    def _update_counts(self) -> None:
+        text = self.editor.toPlainText()
+        self.count_label.setText(f"{count_words(text):,} words · {len(text):,} characters")
+
+    def _confirm_discard(self) -> bool:
+        """Before losing the text: True if it is saved, or may be dropped."""
+        if not self.editor.document().isModified():
+            return True
+        answer = dialogs.ask_unsaved(self, self.document_name())
+        if answer == "save":
+            return self._save_blocking()
+        if answer == "discard":
+            self._keep_discarded_copy()
+            return True
+        return False
+
+    def _keep_discarded_copy(self) -> None:
+        """Even discarded text goes to recovery/old for a while: never lost."""
+        text = self.editor.toPlainText()
+        if not text.strip():
+            return
+        import json
+
+        old = self.recovery.folder / "old"
+        try:
+            old.mkdir(parents=True, exist_ok=True)
+            record = self.recovery.record(text, self.path)
+            atomic_write(old / f"discarded-{time.time_ns()}.json",
+                         json.dumps(record, ensure_ascii=False).encode("utf-8"))
+        except OSError as exc:
+            log.warning("could not keep the discarded text: %s", exc)
+
+    def _save_blocking(self) -> bool:
+        """Save now (used before closing or replacing the text)."""
+        path = self.path or self._ask_save_path()
+        if not path:
+            return False
+        text = self.editor.toPlainText()
+        try:
+            atomic_write(Path(path), text.encode("utf-8"))
+        except OSError as exc:
+            self.show_error("Cannot save", f"{path}: {exc.strerror or exc}")
+            return False
+        self._after_save(path)
+        return True
+
+    def _after_save(self, path: str) -> None:
+        self._set_clean_document(path)
+        self._status(f"Saved {path}")
+        self.document_saved.emit(path)
+
+    def _set_clean_document(self, path: str) -> None:
+        """The editor now holds exactly the file at `path`."""
+        self.path = path
+        self.editor.document().setModified(False)
+        self.settings.set("files/last_dir", str(Path(path).parent))
+        self.settings.add_recent(path)
+        self._rebuild_recent_menu()
+        self._update_title()
+        self._remove_recovery_copy()
+
+    def _ask_save_path(self) -> str | None:
+        start = self.path or str(Path(self.settings.get("files/last_dir", str(Path.home())))
+                                 / "Untitled.txt")
+        path, _ = QFileDialog.getSaveFileName(self, "Save text", start, TEXT_FILTER)
+        return path or None
+
+    @Slot()
+    def new_document(self) -> None:
+        if not self._confirm_discard():
+            return
+        self.editor.setPlainText("")
+        self.path = None
+        self.editor.document().setModified(False)
+        self._remove_recovery_copy()
+        self._update_title()
+
+    @Slot()
+    def _on_open_triggered(self) -> None:
+        start = self.settings.get("files/last_dir", str(Path.home()))
+        path, _ = QFileDialog.getOpenFileName(self, "Open text", start, TEXT_FILTER)
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path: str) -> None:
+        """Read `path` (off the GUI thread) into the editor."""
+        if not self._confirm_discard():
+            return
+        self._io_id += 1
+        self._opening = self._io_id
+        self._status(f"Opening {path}…", 0)
+        self.read_requested.emit(self._io_id, str(path))
+
+    @Slot(int, str, str, str)
+    def _on_file_read_done(self, request_id: int, path: str, text: str, encoding: str) -> None:
+        if request_id != self._opening:
+            return
+        self._opening = None
+        self.editor.setPlainText(text)
+        self.editor.moveCursor(QTextCursor.MoveOperation.End)
+        self._set_clean_document(path)
+        note = "" if encoding in ("utf-8", "utf-8-sig") else \
+            f" (read as {encoding}; it will be saved as UTF-8)"
+        self._status(f"Opened {path}{note}", 8000)
+        self.document_loaded.emit(path)
+
+    @Slot()
+    def save(self) -> None:
+        """Save to the current file (off the GUI thread), or ask where."""
+        path = self.path or self._ask_save_path()
+        if path:
+            self.save_to(path)
+
+    @Slot()
+    def save_as(self) -> None:
+        path = self._ask_save_path()
+        if path:
+            self.save_to(path)
+
+    def save_to(self, path: str) -> None:
+        self._io_id += 1
+        text = self.editor.toPlainText()
+        self._saving[self._io_id] = (path, text)
+        self.write_requested.emit(self._io_id, path, text)
+
+    @Slot(int, str, str)
+    def _on_file_written(self, request_id: int, path: str, kind: str) -> None:
+        if kind == "recovery":
+            self._recovery_written = True
+            return
+        if kind != "save" or request_id not in self._saving:
+            return
+        _path, text = self._saving.pop(request_id)
+        if self.editor.toPlainText() == text:
+            self._after_save(path)
+        else:  # typed on while it was written: saved, but not all of it
+            self.path = path
+            self._update_title()
+            self._status(f"Saved {path} (newer changes are not saved yet)")
+
+    @Slot(int, str, str, str)
+    def _on_file_failed(self, request_id: int, path: str, kind: str, message: str) -> None:
+        self._saving.pop(request_id, None)
+        if kind == "open":
+            if request_id == self._opening:
+                self._opening = None
+                self._status("")
+                self.settings.remove_recent(path)
+                self._rebuild_recent_menu()
+                self.show_error("Cannot open the file", message)
+        elif kind == "save":
+            self.show_error("Cannot save", message)
+        else:
+            self._status(f"Could not write the recovery copy: {message}", 10_000)
+
+    def _rebuild_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files()
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.setData(path)
+            action.triggered.connect(self._on_recent_triggered)
+        self.recent_menu.setEnabled(bool(files))
+
+    @Slot()
+    def _on_recent_triggered(self) -> None:
+        action = self.sender()
+        if isinstance(action, QAction):
+            self.open_file(str(action.data()))
+
+    # -- recovery ----------------------------------------------------------------
+    @Slot()
+    def autosave_now(self) -> None:
+        """Write the recovery copy if the text changed since the last one."""
+        if not self._recovery_dirty or self._closing:
+            return
+        self._recovery_dirty = False
+        if not self.editor.document().isModified():
+            self._remove_recovery_copy()
+            return
+        record = self.recovery.record(self.editor.toPlainText(), self.path)
+        self._io_id += 1
+        self.recovery_write_requested.emit(self._io_id, str(self.recovery.file), record)
+
+    def _remove_recovery_copy(self) -> None:
+        self._recovery_dirty = False
+        if self._recovery_written:
+            self._recovery_written = False
+            self._io_id += 1
+            self.recovery_remove_requested.emit(self._io_id, str(self.recovery.file))
+
+    def _offer_recovery(self) -> None:
+        self._orphans = self.recovery.orphans()
+        self._show_next_orphan()
+
+    def _show_next_orphan(self) -> None:
+        if not self._orphans:
+            self.recovery_bar.hide()
+            return
+        orphan = self._orphans[0]
+        words = count_words(orphan.text)
+        self.recovery_label.setText(
+            f"<b>Unsaved text was recovered</b> from a session that ended unexpectedly: "
+            f"{orphan.label}, {words:,} words.")
+        self.recovery_bar.show()
+
+    @Slot()
+    def _on_restore_clicked(self) -> None:
+        if not self._orphans:
+            return
+        orphan = self._orphans.pop(0)
+        cursor = self.editor.textCursor()  # one undoable edit: nothing typed is lost
+        cursor.select(QTextCursor.SelectionType.Document)
+        cursor.insertText(orphan.text)
+        self.editor.setTextCursor(cursor)
+        self.path = orphan.document_path
+        self.editor.document().setModified(True)
+        self._update_title()
+        self.recovery.retire(orphan)
+        self._recovery_dirty = True
+        self.autosave_now()
+        self._status(f"Restored {orphan.label}; save it to keep it.", 10_000)
+        self._show_next_orphan()
+
+    @Slot()
+    def _on_discard_recovery_clicked(self) -> None:
+        if self._orphans:
+            self.recovery.retire(self._orphans.pop(0))
+        self._show_next_orphan()
+
+    # -- training ----------------------------------------------------------------
+    @Slot(str)
+    def _on_training_corpus_selected(self, folder: str) -> None:
+        self.settings.set("training/corpus", folder)
+        self.scan_corpus(folder)
+
+    @Slot(str)
+    def _on_training_level_changed(self, _level: str) -> None:
+        if self.training.corpus:
+            self.scan_corpus(self.training.corpus)
+
+    def scan_corpus(self, folder: str) -> None:
+        """Read the folder off the GUI thread and show its summary."""
+        if self._scan_worker is not None:
+            self._scan_worker.request_stop()
+        self._task_id += 1
+        worker = CorpusScanWorker(Path(folder).expanduser(), self.training.level_value,
+                                  self._task_id)
+        worker.progressed.connect(self._on_scan_progressed)
+        worker.succeeded.connect(self._on_scan_succeeded)
+        worker.failed.connect(self._on_scan_failed)
+        self._scan_worker = worker
+        self.training.set_corpus_busy(0, 0)
+        self.threads.start(worker, "corpus scan")
+
+    def _is_current_scan(self, task_id: int) -> bool:
+        return self._scan_worker is not None and self._scan_worker.task_id == task_id
+
+    @Slot(int, int, int)
+    def _on_scan_progressed(self, task_id: int, done: int, total: int) -> None:
+        if self._is_current_scan(task_id):
+            self.training.set_corpus_busy(done, total)
+
+    @Slot(int, object)
+    def _on_scan_succeeded(self, task_id: int, report: dict) -> None:
+        if self._is_current_scan(task_id):
+            self._scan_worker = None
+            self.training.set_corpus_report(report)
+
+    @Slot(int, str)
+    def _on_scan_failed(self, task_id: int, message: str) -> None:
+        if self._is_current_scan(task_id):
+            self._scan_worker = None
+            self.training.set_corpus_error(message)
+            self.show_error("Cannot use this folder", message)
+
+    @Slot()
+    def _on_training_train_clicked(self) -> None:
+        if self._train_worker is not None:
+            return
+        if not self.training.corpus:
+            self.show_error("No texts chosen", "Choose a folder of your texts first.")
+            return
+        try:
+            request = self.training.request()
+        except ValueError as exc:
+            self.show_error("Cannot train", str(exc))
+            return
+        self.settings.set("training/corpus", self.training.corpus)
+        worker = TrainWorker(request, self.store.root)
+        worker.reading.connect(self._on_train_reading)
+        worker.planned.connect(self._on_train_planned)
+        worker.progressed.connect(self._on_train_progressed)
+        worker.failed.connect(self._on_train_failed)
+        worker.finished.connect(self._on_train_finished)
+        self._train_worker = worker
+        self._train_plan = None
+        self.training.start_run()
+        self.training.set_state("reading")
+        self.training_label.setText("Training: reading texts")
+        self.threads.start(worker, "training")
+
+    @Slot(int, int)
+    def _on_train_reading(self, done: int, total: int) -> None:
+        self.training.set_corpus_busy(done, total)
+
+    @Slot(dict)
+    def _on_train_planned(self, plan: dict) -> None:
+        self._train_plan = plan
+        self.training.show_plan(plan)
+        self.training.set_corpus_report({**plan["corpus"], "skipped": []})
+        if self.training.state == "reading":
+            self.training.set_state("training")
+        device = plan["train"].get("device", "auto")
+        self.training_label.setText(f"Training {plan['name']} ({device})")
+
+    @Slot(object)
+    def _on_train_progressed(self, event: object) -> None:
+        if isinstance(event, Progress):
+            self.training.show_progress(event)
+            state = "paused" if self.training.state == "paused" else \
+                f"{event.fraction:.0%}, ETA {format_duration(event.eta_s)}"
+            self.training_label.setText(f"Training: {state}")
+            if event.val_loss is not None:
+                self._maybe_load_snapshot()
+        elif isinstance(event, Sample):
+            self.training.show_sample(event)
+        elif isinstance(event, Finished):
+            self._on_train_run_finished(event)
+        elif isinstance(event, Failed):
+            log.warning("training failed at step %s: %s", event.step, event.message)
+
+    def _on_train_run_finished(self, event: Finished) -> None:
+        self.training.show_finished(event)
+        self._refresh_models(self._model_spec)
+        self._status(f"The model “{event.name}” is saved; choose it in the model list "
+                     "or click “Use” in the training panel.", 15_000)
+        if self._use_snapshot or self.model_info is None:
+            self.load_model(event.name, "user")
+
+    @Slot(str)
+    def _on_train_failed(self, message: str) -> None:
+        self.training.show_failure(message)
+        self.show_error("Training failed", message)
+
+    @Slot(str)
+    def _on_train_finished(self, outcome: str) -> None:
+        self._train_worker = None
+        self.training.set_state("idle")
+        self.training_label.setText(f"Training: {outcome}")
+        if self._train_plan and self._use_snapshot and self.model_info and \
+                self.model_info["source"] == "snapshot" and outcome == "failed":
+            self._restore_user_model()
+        self._train_plan = None
+
+    @Slot()
+    def _on_training_pause_clicked(self) -> None:
+        worker = self._train_worker
+        if worker is None:
+            return
+        if self.training.state == "paused":
+            worker.resume()
+            self.training.set_state("training")
+            self.training_label.setText("Training: resumed")
+        elif self.training.state == "training":
+            worker.pause()
+            self.training.set_state("paused")
+            self.training_label.setText("Training: paused")
+
+    @Slot()
+    def _on_training_stop_clicked(self) -> None:
+        if self._train_worker is not None:
+            self._train_worker.request_stop()
+            self.training.set_state("stopping")
+            self.training_label.setText("Training: stopping")
+
+    @Slot(str)
+    def _on_training_load_trained_clicked(self, name: str) -> None:
+        self._refresh_models(self._model_spec)
+        self.load_model(name, "user")
+
+    @Slot(bool)
+    def _on_training_snapshot_toggled(self, on: bool) -> None:
+        self._use_snapshot = on
+        if on:
+            self._snapshot_loaded_at = 0.0
+            self._maybe_load_snapshot()
+        elif self.model_info and self.model_info["source"] == "snapshot":
+            self._restore_user_model()
+
+    def _restore_user_model(self) -> None:
+        if self._model_spec:
+            self.load_model(self._model_spec, "user")
+
+    def _maybe_load_snapshot(self) -> None:
+        """With "suggest from the model being trained": reload its best save."""
+        if not self._use_snapshot or not self._train_plan:
+            return
+        now = time.monotonic()
+        folder = Path(self._train_plan["model_dir"])
+        if now - self._snapshot_loaded_at < SNAPSHOT_EVERY_S or \
+                not (folder / "config.json").is_file():
+            return
+        self._snapshot_loaded_at = now
+        self.load_model(str(folder), "snapshot")
+
+    # -- help --------------------------------------------------------------------
+    @Slot()
+    def _on_shortcuts_triggered(self) -> None:
+        dialog = ShortcutsDialog(self)
+        dialog.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        dialog.open()
+
+    @Slot()
+    def _on_about_triggered(self) -> None:
+        box = QMessageBox(QMessageBox.Icon.Information, "About lstmwriter", about_text(),
+                          QMessageBox.StandardButton.Ok, self)
+        box.setObjectName("aboutDialog")
+        box.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        box.open()
+
+    # -- closing -----------------------------------------------------------------
+    def closeEvent(self, event: QCloseEvent) -> None:
+        if not self._confirm_discard():
+            event.ignore()
+            return
+        if self._train_worker is not None and not dialogs.ask_stop_training(self):
+            event.ignore()
+            return
+        self._closing = True
+        self._autosave_timer.stop()
+        self._save_settings()
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self, timeout_ms: int = 30_000) -> None:
+        """Cancel, quit and wait for every worker (training saves its model)."""
+        self._cancel_request()
+        self.threads.stop_all(timeout_ms)
+        for thread in (self.sample_thread, self.file_thread):
+            thread.quit()
+            thread.wait(timeout_ms)
+        self.recovery.close()

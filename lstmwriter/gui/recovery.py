@@ -1,0 +1,117 @@
+"""Recovery copies of unsaved text, so that a crash never loses a writer's work.
+
+Each running window owns one `session-<id>.json` in the user data dir, guarded
+by a QLockFile. A copy whose lock is stale (its process is gone) belongs to a
+session that crashed; the next launch offers it. Restored or discarded copies
+are moved to `recovery/old/` (the newest few are kept), never deleted at once.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import json
+import logging
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import QLockFile
+
+from ..core.store import user_data_dir
+
+__all__ = ["RecoveredText", "RecoverySession", "recovery_dir"]
+
+log = logging.getLogger(__name__)
+
+KEEP_OLD = 10
+
+
+def recovery_dir() -> Path:
+    return user_data_dir() / "recovery"
+
+
+@dataclass(frozen=True)
+class RecoveredText:
+    """An orphaned recovery copy: the text and the file it belonged to."""
+
+    file: Path
+    text: str
+    document_path: str | None
+    saved: str  # ISO time of the copy
+
+    @property
+    def label(self) -> str:
+        name = Path(self.document_path).name if self.document_path else "an untitled text"
+        return f"{name} (saved {self.saved[:16].replace('T', ' ')})"
+
+
+class RecoverySession:
+    """The recovery copy of this window and the orphans of crashed sessions."""
+
+    def __init__(self, folder: Path | None = None) -> None:
+        self.folder = Path(folder) if folder else recovery_dir()
+        self.folder.mkdir(parents=True, exist_ok=True)
+        stem = f"session-{os.getpid()}-{time.time_ns()}"
+        self.file = self.folder / f"{stem}.json"
+        self._lock = QLockFile(str(self.folder / f"{stem}.lock"))
+        self._lock.setStaleLockTime(0)
+        if not self._lock.tryLock(0):  # pragma: no cover - a fresh name
+            log.warning("could not lock %s", self._lock.fileName())
+
+    def record(self, text: str, document_path: str | None) -> dict[str, Any]:
+        """What the file worker writes to `self.file`."""
+        return {"format": "lstmwriter-recovery", "pid": os.getpid(),
+                "saved": _dt.datetime.now().isoformat(timespec="seconds"),
+                "document_path": document_path, "text": text}
+
+    def orphans(self) -> list[RecoveredText]:
+        """Copies left by sessions that ended without cleaning up, newest first."""
+        found: list[RecoveredText] = []
+        for path in sorted(self.folder.glob("session-*.json")):
+            if path == self.file:
+                continue
+            lock = QLockFile(str(path.with_suffix(".lock")))
+            lock.setStaleLockTime(0)  # alive owners keep their lock however old
+            if not lock.tryLock(0):
+                continue  # another window is running and owns it
+            lock.unlock()
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                found.append(RecoveredText(path, str(data["text"]),
+                                           data.get("document_path"),
+                                           str(data.get("saved", ""))))
+            except (OSError, ValueError, KeyError, TypeError) as exc:
+                log.warning("unreadable recovery copy %s: %s", path, exc)
+                self._retire(path)
+        found.sort(key=lambda r: r.saved, reverse=True)
+        return found
+
+    def retire(self, orphan: RecoveredText) -> None:
+        """Move a restored or declined copy out of the way (kept for a while)."""
+        self._retire(orphan.file)
+
+    def _retire(self, path: Path) -> None:
+        old = self.folder / "old"
+        try:
+            old.mkdir(exist_ok=True)
+            os.replace(path, old / path.name)
+            path.with_suffix(".lock").unlink(missing_ok=True)
+            kept = sorted(old.glob("session-*.json"), key=lambda p: p.stat().st_mtime)
+            for stale in kept[:-KEEP_OLD]:
+                stale.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not retire recovery copy %s: %s", path, exc)
+
+    def clear(self) -> None:
+        """The document is saved (or empty): no copy is needed."""
+        try:
+            self.file.unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", self.file, exc)
+
+    def close(self) -> None:
+        """A clean exit: remove this session's copy and lock."""
+        self.clear()
+        self._lock.unlock()

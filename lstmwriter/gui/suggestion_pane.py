@@ -1,0 +1,196 @@
+"""The pane beside the editor: the streamed alternatives and their controls."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
+from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+__all__ = ["STOP_MODES", "SuggestionList", "SuggestionPane"]
+
+# (label, SampleOptions.stop)
+STOP_MODES = [("characters", "length"), ("to end of line", "line"),
+              ("to end of sentence", "sentence")]
+
+
+class _NumberedDelegate(QStyledItemDelegate):
+    """Shows "1  text" with line breaks as ⏎; the item's text stays the suggestion."""
+
+    def initStyleOption(self, option: QStyleOptionViewItem,
+                        index: QModelIndex | QPersistentModelIndex) -> None:
+        super().initStyleOption(option, index)
+        text = option.text.replace("\n", " ⏎ ") or "…"
+        option.text = f"{index.row() + 1}   {text}"
+
+
+class SuggestionList(QListWidget):
+    """objectName `suggestionList`: one item per alternative, text = suggestion.
+
+    A click, or Enter on the current item, chooses it."""
+
+    chosen = Signal(int)  # row of the alternative to insert
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("suggestionList")
+        self.setItemDelegate(_NumberedDelegate(self))
+        self.setWordWrap(True)
+        self.setTextElideMode(Qt.TextElideMode.ElideRight)
+        self.setUniformItemSizes(False)
+
+    def mouseReleaseEvent(self, event: QMouseEvent) -> None:
+        super().mouseReleaseEvent(event)
+        item = self.itemAt(event.position().toPoint())
+        if item is not None and event.button() == Qt.MouseButton.LeftButton:
+            self.chosen.emit(self.row(item))
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+            self.chosen.emit(self.currentRow())
+            return
+        super().keyPressEvent(event)
+
+    def show_alternatives(self, alternatives: list[str], current: int) -> None:
+        """Update the items in place (cheap enough at 50 updates per second)."""
+        while self.count() > len(alternatives):
+            self.takeItem(self.count() - 1)
+        for row, text in enumerate(alternatives):
+            item = self.item(row)
+            if item is None:
+                item = QListWidgetItem(text)
+                item.setToolTip(f"Alt+{row + 1} inserts this")
+                self.addItem(item)
+            elif item.text() != text:
+                item.setText(text)
+        if alternatives and self.currentRow() != current:
+            self.setCurrentRow(current)
+
+
+class SuggestionPane(QWidget):
+    """Alternatives, temperature, length and number of alternatives."""
+
+    chosen = Signal(int)  # the writer picked alternative n (0-based) in the list
+    options_changed = Signal()  # temperature, length, mode or count changed
+    train_requested = Signal()  # "no model yet": the writer wants the training panel
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("suggestionPane")
+        title = QLabel("<b>Suggestions</b>", self)
+        self.status = QLabel(self)
+        self.status.setObjectName("suggestionStatus")
+        self.status.setWordWrap(True)
+        self.train_button = QPushButton("Open the training panel…", self)
+        self.train_button.setObjectName("trainHintButton")
+        self.train_button.hide()
+        self.list = SuggestionList(self)
+        self.hint = QLabel(
+            "<small>Tab accept · Esc dismiss · Alt+] / Alt+[ next / previous · "
+            "Ctrl+→ one word · Alt+1…9 pick</small>", self)
+        self.hint.setWordWrap(True)
+        self.hint.setObjectName("suggestionKeysHint")
+
+        self.temperature = QSlider(Qt.Orientation.Horizontal, self)
+        self.temperature.setObjectName("temperatureSlider")
+        self.temperature.setRange(10, 150)
+        self.temperature.setSingleStep(5)
+        self.temperature.setPageStep(10)
+        self.temperature.setValue(50)
+        self.temperature.setToolTip("Low: safe, repetitive. High: surprising, erratic.")
+        self.temperature_label = QLabel(self)
+        self.temperature_label.setMinimumWidth(32)
+        self.length_mode = QComboBox(self)
+        self.length_mode.setObjectName("lengthModeSelector")
+        for label, stop in STOP_MODES:
+            self.length_mode.addItem(label, stop)
+        self.length = QSpinBox(self)
+        self.length.setObjectName("lengthSpin")
+        self.length.setRange(5, 400)
+        self.length.setValue(60)
+        self.length.setSuffix(" chars")
+        self.count = QSpinBox(self)
+        self.count.setObjectName("alternativesSpin")
+        self.count.setRange(1, 9)
+        self.count.setValue(3)
+
+        temperature_row = QHBoxLayout()
+        temperature_row.addWidget(self.temperature, 1)
+        temperature_row.addWidget(self.temperature_label)
+        length_row = QHBoxLayout()
+        length_row.addWidget(self.length)
+        length_row.addWidget(self.length_mode, 1)
+        form = QFormLayout()
+        form.addRow("Temperature", temperature_row)
+        form.addRow("Length", length_row)
+        form.addRow("Alternatives", self.count)
+
+        layout = QVBoxLayout(self)
+        layout.addWidget(title)
+        layout.addWidget(self.status)
+        layout.addWidget(self.train_button)
+        layout.addWidget(self.list, 1)
+        layout.addWidget(self.hint)
+        layout.addLayout(form)
+
+        self.list.chosen.connect(self.chosen)
+        self.train_button.clicked.connect(self.train_requested)
+        self.temperature.valueChanged.connect(self._on_temperature_changed)
+        self.length.valueChanged.connect(self._on_option_changed)
+        self.length_mode.currentIndexChanged.connect(self._on_length_mode_changed)
+        self.count.valueChanged.connect(self._on_option_changed)
+        self._on_temperature_changed(self.temperature.value())
+
+    # -- values ------------------------------------------------------------------
+    @property
+    def temperature_value(self) -> float:
+        return self.temperature.value() / 100
+
+    @property
+    def stop_mode(self) -> str:
+        return str(self.length_mode.currentData())
+
+    def set_values(self, temperature: float, length: int, stop: str, count: int) -> None:
+        """Restore remembered settings (emits options_changed once at most)."""
+        self.temperature.setValue(round(temperature * 100))
+        self.length.setValue(length)
+        index = self.length_mode.findData(stop)
+        self.length_mode.setCurrentIndex(max(0, index))
+        self.count.setValue(count)
+
+    # -- state -------------------------------------------------------------------
+    def show_alternatives(self, alternatives: list[str], current: int) -> None:
+        self.list.show_alternatives(alternatives, current)
+
+    def set_status(self, text: str, no_model: bool = False) -> None:
+        """A line above the list; with `no_model`, point to the training panel."""
+        self.status.setText(text)
+        self.status.setVisible(bool(text))
+        self.train_button.setVisible(no_model)
+
+    @Slot(int)
+    def _on_temperature_changed(self, value: int) -> None:
+        self.temperature_label.setText(f"{value / 100:.2f}")
+        self.options_changed.emit()
+
+    @Slot(int)
+    def _on_length_mode_changed(self, _index: int) -> None:
+        self.length.setEnabled(self.stop_mode == "length")
+        self.options_changed.emit()
+
+    @Slot(int)
+    def _on_option_changed(self, _value: int) -> None:
+        self.options_changed.emit()

@@ -1,0 +1,395 @@
+"""Workers that keep the window responsive, each on its own QThread.
+
+Rules (STYLE.md, "GUI and threads"): signals carry plain data; cancellation is a
+flag set directly from the GUI thread; a worker catches everything, emits
+`failed`, and `finished` always comes last.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
+
+from ..core.checkpoint import atomic_write
+from ..core.corpus import decode_bytes, prepare_corpus
+from ..core.jobs import TrainRequest, plan_training
+from ..core.sampling import SampleOptions, Sampler
+from ..core.store import ModelStore
+from ..core.training import Trainer, TrainingControl
+
+__all__ = [
+    "CorpusScanWorker",
+    "FileWorker",
+    "ModelTaskWorker",
+    "SampleWorker",
+    "SuggestRequest",
+    "TaskWorker",
+    "TrainWorker",
+    "WorkerThreads",
+    "describe_error",
+]
+
+log = logging.getLogger(__name__)
+
+Task = Callable[[Callable[[int, int], None], threading.Event], Any]
+
+
+def describe_error(exc: BaseException) -> str:
+    """A message for the user, never a traceback."""
+    text = str(exc).strip()
+    if isinstance(exc, torch.cuda.OutOfMemoryError):
+        return ("The GPU ran out of memory. Try a smaller model or batch size, or "
+                "train on the CPU.")
+    if isinstance(exc, MemoryError):
+        return "Out of memory. Try a smaller model or batch size."
+    if isinstance(exc, RuntimeError) and ("CUDA" in text or "cuDNN" in text):
+        first = text.splitlines()[0] if text else "unknown error"
+        return f"The GPU failed ({first}). Try training on the CPU."
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}"
+    if isinstance(exc, (ValueError, OSError)) and text:
+        return text  # CorpusError and ModelFileError carry messages for people
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+class _Throttle:
+    """Lets a progress report through at most every `interval` seconds (and
+    always the last one), so the GUI thread is never flooded."""
+
+    def __init__(self, interval: float = 0.1) -> None:
+        self._interval = interval
+        self._last = 0.0
+
+    def ready(self, done: int, total: int) -> bool:
+        now = time.monotonic()
+        if done >= total or now - self._last >= self._interval:
+            self._last = now
+            return True
+        return False
+
+
+class WorkerThreads(QObject):
+    """Starts one-shot workers on their own threads and keeps the references until
+    each thread has finished (superqt `new_worker_qthread`)."""
+
+    def __init__(self, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._running: dict[QThread, QObject] = {}
+
+    def start(self, worker: QObject, name: str) -> QThread:
+        """Move `worker` (with `run`, `finished`, `request_stop`) to a new thread."""
+        thread = QThread()
+        thread.setObjectName(name)
+        worker.moveToThread(thread)
+        thread.started.connect(worker.run)
+        # Direct: quit from the worker thread, so closeEvent's wait() never needs
+        # the GUI event loop.
+        worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
+        worker.finished.connect(worker.deleteLater)
+        thread.finished.connect(self._on_thread_finished)
+        self._running[thread] = worker
+        thread.start()
+        return thread
+
+    def busy(self) -> bool:
+        """True while any worker thread is still running."""
+        self._sweep()
+        return bool(self._running)
+
+    def stop_all(self, timeout_ms: int = 10_000) -> bool:
+        """Ask every worker to stop, then wait; True if all threads ended."""
+        for thread, worker in list(self._running.items()):
+            worker.request_stop()
+            thread.quit()
+        ended = True
+        for thread in list(self._running):
+            ended = thread.wait(timeout_ms) and ended
+        self._sweep()
+        return ended
+
+    @Slot()
+    def _on_thread_finished(self) -> None:
+        self._sweep()
+
+    def _sweep(self) -> None:
+        """Drop finished threads (not via sender(): it may be deleted by now)."""
+        for thread in [t for t in self._running if t.isFinished()]:
+            del self._running[thread]
+            thread.deleteLater()
+
+
+class TaskWorker(QObject):
+    """Runs `task(on_progress, cancel)` once; its result must be plain data.
+
+    Signals carry `task_id`, so the owner can drop results of tasks it has
+    replaced (`sender()` is gone once the worker is deleted)."""
+
+    progressed = Signal(int, int, int)  # task id, done, total (at most ~10 per second)
+    succeeded = Signal(int, object)  # task id, the task's result
+    failed = Signal(int, str)  # task id, message for the user
+    finished = Signal(str)  # "done" | "cancelled" | "failed", always last
+
+    def __init__(self, task: Task, what: str = "task", task_id: int = 0) -> None:
+        super().__init__()
+        self.task_id = task_id
+        self._task = task
+        self._what = what
+        self._cancel = threading.Event()
+        self._throttle = _Throttle()
+
+    def request_stop(self) -> None:
+        """Thread-safe: the task sees the flag at its next check."""
+        self._cancel.set()
+
+    def _on_progress(self, done: int, total: int) -> None:
+        if self._throttle.ready(done, total):
+            self.progressed.emit(self.task_id, done, total)
+
+    @Slot()
+    def run(self) -> None:
+        outcome = "failed"
+        try:
+            result = self._task(self._on_progress, self._cancel)
+            if self._cancel.is_set():
+                outcome = "cancelled"
+            else:
+                self.succeeded.emit(self.task_id, result)
+                outcome = "done"
+        except Exception as exc:
+            if self._cancel.is_set():
+                outcome = "cancelled"
+            else:
+                log.exception("%s failed", self._what)
+                self.failed.emit(self.task_id, describe_error(exc))
+        finally:
+            self.finished.emit(outcome)
+
+
+class CorpusScanWorker(TaskWorker):
+    """Reads a corpus folder (prepare_corpus, which also fills the cache that
+    training then reuses); the result is the report as a dict."""
+
+    def __init__(self, folder: Path, level: str, task_id: int = 0) -> None:
+        def scan(on_progress, cancel) -> dict[str, Any]:
+            corpus = prepare_corpus(Path(folder), level, on_progress=on_progress,
+                                    cancel=cancel)
+            report = corpus.report.to_dict()
+            report["level"] = level
+            return report
+
+        super().__init__(scan, f"reading {folder}", task_id)
+
+
+class ModelTaskWorker(TaskWorker):
+    """Import or export a model off the GUI thread (model files can be large)."""
+
+
+class TrainWorker(QObject):
+    """plan_training (reads the corpus) then Trainer.run, on its own thread."""
+
+    reading = Signal(int, int)  # files read, files in all
+    planned = Signal(dict)  # name, model_dir, preset, level, model, train, corpus
+    progressed = Signal(object)  # Progress | Sample | CheckpointSaved | Finished | Failed
+    failed = Signal(str)  # message for the user
+    finished = Signal(str)  # "done" | "cancelled" | "failed", always last
+
+    def __init__(self, request: TrainRequest, store_root: Path | None = None) -> None:
+        super().__init__()
+        self._request = request
+        self._store_root = store_root
+        self._cancel = threading.Event()
+        self._control = TrainingControl()
+        self._throttle = _Throttle()
+
+    # Called directly from the GUI thread: plain thread-safe flags.
+    def request_stop(self) -> None:
+        self._cancel.set()
+        self._control.cancel()
+
+    def pause(self) -> None:
+        self._control.pause()
+
+    def resume(self) -> None:
+        self._control.resume()
+
+    def _on_reading(self, done: int, total: int) -> None:
+        if self._throttle.ready(done, total):
+            self.reading.emit(done, total)
+
+    @Slot()
+    def run(self) -> None:
+        outcome = "failed"
+        try:
+            store = ModelStore(self._store_root)
+            job = plan_training(self._request, store, self._on_reading, self._cancel)
+            if self._cancel.is_set():
+                outcome = "cancelled"
+                return
+            self.planned.emit({
+                "name": job.name, "model_dir": str(job.model_dir),
+                "preset": job.corpus.get("preset"), "level": job.tokenizer.level,
+                "model": job.model_config.to_dict(), "train": job.train_config.to_dict(),
+                "corpus": {k: v for k, v in job.corpus.items() if k != "skipped"},
+                "init_from": job.init_from,
+            })
+            outcome = Trainer(job).run(self.progressed.emit, self._control)
+        except Exception as exc:
+            if self._cancel.is_set() and not isinstance(exc, (MemoryError, RuntimeError)):
+                outcome = "cancelled"  # e.g. "reading cancelled" from the corpus reader
+            else:
+                log.exception("training failed")
+                self.failed.emit(describe_error(exc))
+        finally:
+            self.finished.emit(outcome)
+
+
+@dataclass(frozen=True)
+class SuggestRequest:
+    """One round of suggestions: the text before the cursor and the options;
+    `cancel` is set by the GUI thread as soon as the request is stale."""
+
+    request_id: int
+    text: str
+    options: SampleOptions
+    cancel: threading.Event
+
+
+class SampleWorker(QObject):
+    """Owns the model used for suggestions and its Sampler, on a long-lived thread.
+
+    Models are loaded here too (the Sampler must own its module; signals carry
+    no modules). Requests arrive through queued signals; stale ones are skipped
+    at once because the GUI sets their `cancel` flag.
+    """
+
+    chunk_ready = Signal(int, object)  # request id, list[str]: new text per alternative
+    request_done = Signal(int, str)  # request id, "done" | "cancelled" | "failed"
+    model_loaded = Signal(dict)  # name, path, level, parameters, spec, source
+    model_failed = Signal(str, str, str)  # the spec asked for, source, message
+
+    def __init__(self, store_root: Path | None = None, updates_per_s: float = 50.0) -> None:
+        super().__init__()
+        self._store_root = store_root
+        self._interval = 1.0 / updates_per_s
+        self._sampler: Sampler | None = None
+
+    @Slot(str, str)
+    def load_model(self, spec: str, source: str) -> None:
+        """Load a store model (name) or a model folder (path); `source` says why
+        ("user", "startup", "snapshot") and comes back in the signals."""
+        try:
+            loaded = ModelStore(self._store_root).load(spec)
+        except Exception as exc:
+            if source != "snapshot":
+                log.exception("loading model %s failed", spec)
+            self.model_failed.emit(spec, source, describe_error(exc))
+            return
+        if self._sampler is None:
+            self._sampler = Sampler(loaded)
+        else:
+            self._sampler.replace_model(loaded)
+        self.model_loaded.emit({
+            "name": loaded.name, "path": str(loaded.path), "level": loaded.level,
+            "parameters": loaded.model.num_parameters(), "read_only": loaded.read_only,
+            "spec": spec, "source": source,
+        })
+
+    @Slot(object)
+    def suggest(self, request: SuggestRequest) -> None:
+        """Stream the alternatives for `request` in batches (~updates_per_s)."""
+        if request.cancel.is_set():
+            return  # a newer keystroke came in while this one waited
+        if self._sampler is None:
+            self.request_done.emit(request.request_id, "failed")
+            return
+        outcome = "done"
+        try:
+            self._sampler.set_context(request.text)
+            pending: list[str] = []
+            last_emit = 0.0  # the first step goes out at once
+            for pieces in self._sampler.stream(request.options, request.cancel):
+                if request.cancel.is_set():
+                    break
+                if len(pending) < len(pieces):
+                    pending.extend([""] * (len(pieces) - len(pending)))
+                for i, piece in enumerate(pieces):
+                    pending[i] += piece
+                now = time.perf_counter()
+                if now - last_emit >= self._interval:
+                    self.chunk_ready.emit(request.request_id, pending)
+                    pending, last_emit = [], now
+            if request.cancel.is_set():
+                outcome = "cancelled"
+            elif any(pending):
+                self.chunk_ready.emit(request.request_id, pending)
+        except Exception:
+            log.exception("suggestion failed")
+            outcome = "failed"
+        self.request_done.emit(request.request_id, outcome)
+
+
+class FileWorker(QObject):
+    """Reads and writes documents and recovery copies off the GUI thread."""
+
+    read_done = Signal(int, str, str, str)  # request id, path, text, encoding
+    written = Signal(int, str, str)  # request id, path, kind ("save" | "recovery")
+    failed = Signal(int, str, str, str)  # request id, path, kind, message
+
+    @Slot(int, str)
+    def read_text(self, request_id: int, path: str) -> None:
+        try:
+            data = Path(path).read_bytes()
+            if not data:
+                text, encoding = "", "utf-8"
+            else:
+                try:
+                    text, encoding = decode_bytes(data)
+                except Exception as exc:  # binary data
+                    raise ValueError(f"{path}: not a text file ({exc})") from None
+        except Exception as exc:
+            self.failed.emit(request_id, path, "open", describe_error(exc))
+            return
+        self.read_done.emit(request_id, path, text, encoding)
+
+    @Slot(int, str, str)
+    def write_text(self, request_id: int, path: str, text: str) -> None:
+        """Save a document as UTF-8, atomically (a crash leaves old or new)."""
+        try:
+            atomic_write(Path(path), text.encode("utf-8"))
+        except Exception as exc:
+            log.warning("saving %s failed: %s", path, exc)
+            self.failed.emit(request_id, path, "save", describe_error(exc))
+            return
+        self.written.emit(request_id, path, "save")
+
+    @Slot(int, str, object)
+    def write_recovery(self, request_id: int, path: str, record: dict) -> None:
+        """Write a recovery copy (text plus where it belongs) as JSON."""
+        try:
+            data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            atomic_write(Path(path), data)
+        except Exception as exc:
+            log.warning("recovery copy %s failed: %s", path, exc)
+            self.failed.emit(request_id, path, "recovery", describe_error(exc))
+            return
+        self.written.emit(request_id, path, "recovery")
+
+    @Slot(int, str)
+    def remove(self, request_id: int, path: str) -> None:
+        """Delete a recovery copy that is no longer needed (queued after writes)."""
+        try:
+            Path(path).unlink(missing_ok=True)
+        except OSError as exc:
+            log.warning("could not remove %s: %s", path, exc)
+        self.written.emit(request_id, path, "removed")

@@ -1,0 +1,97 @@
+"""The whole flow through the window: choose texts, train, stop, load, write."""
+
+from PySide6.QtCore import Qt
+
+from .conftest import wait_for_suggestions
+
+
+def test_train_stop_load_suggest_accept_undo(qtbot, make_window, tiny_corpus):
+    w = make_window()
+    w.show()
+    panel = w.training
+    assert w.model_info is None
+    assert "no model" in w.pane.status.text().lower()
+
+    # Typing a path + Enter selects the folder just like the browse dialog.
+    panel.corpus_path.setFocus()
+    qtbot.keyClicks(panel.corpus_path, str(tiny_corpus))
+    qtbot.keyClick(panel.corpus_path, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: "characters" in panel.corpus_summary.text(), timeout=15_000)
+    assert "<b>2</b> files" in panel.corpus_summary.text()
+
+    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
+    panel.set_field("rnn_size", 16)
+    panel.set_field("embedding_size", 8)
+    panel.set_field("epochs", 10_000)  # runs until stopped
+    panel.time_limit.setValue(5)
+    panel.name_edit.setText("mine")
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    assert not panel.train_button.isEnabled()
+
+    qtbot.waitUntil(lambda: len(panel.chart.train) >= 3, timeout=60_000)
+    assert "tokens/s" in panel.progress.format() and "ETA" in panel.progress.format()
+    assert w.training_label.text().startswith("Training:")
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
+    assert panel.train_button.isEnabled()
+    assert "stopped" in panel.status.text()
+
+    names = [w.model_selector.itemText(i) for i in range(w.model_selector.count())]
+    assert "mine" in names
+    assert panel.load_trained.isVisible()
+    # No model was loaded before, so the new one loads by itself; the button
+    # would do the same.
+    qtbot.mouseClick(panel.load_trained, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: bool(w.model_info) and w.model_info["name"] == "mine",
+                    timeout=15_000)
+    assert w.model_selector.currentText() == "mine"
+
+    w.editor.setFocus()
+    qtbot.keyClicks(w.editor, "The quick brown ")
+    items = wait_for_suggestions(qtbot, w)
+    assert len(items) == 3
+    qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
+    assert w.editor.toPlainText() == "The quick brown " + items[0]
+    qtbot.keyClick(w.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert w.editor.toPlainText() == "The quick brown "
+
+
+def test_pause_and_resume(qtbot, make_window, tiny_corpus):
+    w = make_window()
+    w.show()
+    panel = w.training
+    panel.set_corpus(str(tiny_corpus))
+    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
+    panel.set_field("rnn_size", 16)
+    panel.set_field("epochs", 10_000)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.state == "paused" and panel.pause_button.text() == "Resume"
+    assert "paused" in w.training_label.text()
+    qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
+    assert panel.state == "training"
+    seen = len(panel.chart.train)
+    qtbot.waitUntil(lambda: len(panel.chart.train) > seen, timeout=60_000)
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
+
+
+def test_suggestions_can_follow_the_training_snapshot(qtbot, window_with_model, tiny_corpus):
+    w = window_with_model
+    panel = w.training
+    panel.set_corpus(str(tiny_corpus))
+    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
+    panel.set_field("rnn_size", 16)
+    panel.set_field("epochs", 10_000)
+    panel.name_edit.setText("fresh")
+    panel.snapshot.setChecked(True)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: w.model_info["source"] == "snapshot", timeout=60_000)
+    assert w.model_info["name"] == "fresh"
+    assert "snapshot" in w.model_label.text()
+    panel.snapshot.setChecked(False)  # back to the writer's own choice
+    qtbot.waitUntil(lambda: w.model_info["source"] == "user", timeout=15_000)
+    assert w.model_info["name"] == "tiny"
+    qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
