@@ -20,7 +20,8 @@ Two sets of states do the work. The *main* state (batch 1) is that of the
 current window; a keystroke steps it once. The *window states* are one per grid
 point inside the window (at most ceil(T / G) + 1, 2 with the defaults), read
 together in a batch; they may trail the text by up to `_LAG` tokens and catch up
-in one span read, so moving the window start never re-reads it: the main state
+in one span read (done by `stream` once its first piece is out, so it is not on
+the keystroke's path), so moving the window start never re-reads it: the main state
 is then taken from the window state of the new start. Snapshots of the window
 states every S tokens, and of both sets for the last positions, let an edit
 resume from the latest state at or before the first changed token; reading the
@@ -66,7 +67,8 @@ MAX_NUM = 64
 MAX_LENGTH = 100_000
 _GREEDY_BELOW = 0.01
 _SPAN_MIN = 12  # shorter stretches are cheaper as single numpy steps
-_LAG = 32  # tokens the window states may trail the main state by
+_LAG = 48  # tokens the window states may trail the main state by
+_CATCH_UP = 8  # a stream brings them up to date once they trail by this many
 _RECENT = 64  # per-position states kept for backspacing
 _SENTENCE_END = re.compile(r"[.!?]")
 _OPEN_WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?\Z")
@@ -477,6 +479,14 @@ class Sampler:
             yield out, [alt.done for alt in alternatives]
             if all(alt.done for alt in alternatives):
                 return
+            if i == 0:  # the first piece is out: now the context's deferred work
+                self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Bring the window states up to the text (they trail after keystrokes)."""
+        if self._n - self._pos >= _CATCH_UP:
+            with single_thread_blas():
+                self._feed(self._n)
 
     def suggest(self, options: SampleOptions, cancel: threading.Event | None = None
                 ) -> list[str]:

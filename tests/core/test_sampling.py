@@ -145,11 +145,16 @@ _EDITS = st.lists(st.one_of(
     st.tuples(st.just("delete"), st.integers(1, 12)),
     st.tuples(st.just("edit"), st.floats(0, 1), st.integers(0, 6), _PIECES),
     st.tuples(st.just("cut"), st.floats(0, 1)),
+    st.tuples(st.just("suggest")),  # streaming catches the window states up
 ), min_size=1, max_size=20)
 
 
-def _apply(text: str, edit) -> str:
+def _apply(text: str, edit, sampler: Sampler) -> str:
     kind = edit[0]
+    if kind == "suggest":
+        for _ in sampler.stream(SampleOptions(num=2, length=3, seed=0)):
+            pass
+        return text
     if kind == "append":
         return text + edit[1]
     if kind == "paste":
@@ -168,7 +173,7 @@ def test_incremental_state_equals_reading_from_scratch_char(char_model, edits):
     sampler = Sampler(char_model, context_limit=LIMIT, snapshot_every=EVERY)
     text = ""
     for edit in edits:
-        text = _apply(text, edit)
+        text = _apply(text, edit, sampler)
         sampler.set_context(text)
         _assert_state_is_fresh(sampler, char_model)
     fresh = Sampler(char_model, context_limit=LIMIT, snapshot_every=EVERY)
@@ -182,7 +187,7 @@ def test_incremental_state_equals_reading_from_scratch_word(word_model, edits):
     sampler = Sampler(word_model, context_limit=12, snapshot_every=3)
     text = ""
     for edit in edits:
-        text = _apply(text, edit)
+        text = _apply(text, edit, sampler)
         sampler.set_context(text)
         _assert_state_is_fresh(sampler, word_model)
 
@@ -229,6 +234,12 @@ def test_a_keystroke_costs_one_step_whatever_the_length(char_model, length):
     # the window states trail by at most sampler._lag tokens and catch up in batches
     assert window - start[1] <= len(typed) + sampler._lag
     assert (cold, resumes) == start[2:]
+    assert sampler._n - sampler._pos <= sampler._lag
+    stream = sampler.stream(SampleOptions(num=3, length=5))
+    next(stream)  # the first piece comes before any catching up
+    assert _work(sampler)[1] == window
+    next(stream)
+    assert sampler._n - sampler._pos < 8 and _work(sampler)[0] == main
     for _ in range(5):  # backspace: saved states, no reading at all
         before = _work(sampler)
         text = text[:-1]
