@@ -256,7 +256,10 @@ class Sampler:
         self._main = _Saved(0, (0,), h, c)  # anchors: the window start
         self._main_recent: collections.deque[_Saved] = collections.deque(maxlen=_RECENT)
         self._main_logits: np.ndarray | None = None
-        self._lag = min(_LAG, self.context_limit - self.window_step + 1)
+        self._synced = 0  # tokens of the text at the end of the last _sync
+        # Trailing by less than the shortest window keeps the current window
+        # start among the window states even one keystroke before a catch-up.
+        self._lag = max(0, min(_LAG, self.context_limit - self.window_step))
         with single_thread_blas():
             h, c = self._net.step(np.array([self._vocab.start_id]), *self._net.zero_state(1))
             self._start = (h, c, self._net.logits(h[-1]))
@@ -347,8 +350,6 @@ class Sampler:
                 self._feed(n)
                 main = self._main_from_window(a)
         self._step_main(main, n)
-
-    _synced = 0  # tokens of the text at the end of the last _sync
 
     def _main_from_window(self, a: int) -> _Saved:
         if a in self._anchors:
