@@ -6,8 +6,9 @@ import codecs
 import hashlib
 import json
 import os
+import stat
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,6 +36,9 @@ __all__ = [
 DEFAULT_EXTENSIONS = (".txt", ".md")
 SEPARATOR = "\n\n"  # between files
 _SNIFF = 65536
+_PIECE = 1 << 22  # characters tokenised at a time: bounds memory on huge files
+_SPACES = (32, 10, 9, 13, 12)  # what separates words when counting them
+_CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
 _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -124,10 +128,14 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
                 raise _Skip(f"invalid {name.upper()} despite its byte-order mark") from None
             return _normalise_newlines(text), name
     if b"\x00" in data[:_SNIFF]:
-        raise _Skip("binary file (contains NUL bytes)")
-    head = data[:_SNIFF]
-    controls = sum(head.count(bytes([b])) for b in range(32) if b not in (9, 10, 12, 13))
-    if head and controls / len(head) > 0.1:
+        name = _utf16_without_bom(data)
+        if name is None:
+            raise _Skip("binary file (contains NUL bytes)")
+        text = data.decode(name)
+        if _mostly_controls(text[:_SNIFF].encode("latin-1", "replace")):
+            raise _Skip("binary file (contains NUL bytes)")
+        return _normalise_newlines(text), name
+    if _mostly_controls(data[:_SNIFF]):
         raise _Skip("binary file (mostly control bytes)")
     for name in ("utf-8", "cp1252", "latin-1"):
         try:
@@ -137,6 +145,28 @@ def decode_bytes(data: bytes) -> tuple[str, str]:
     raise AssertionError("latin-1 decodes any bytes")  # pragma: no cover
 
 
+def _mostly_controls(head: bytes) -> bool:
+    controls = len(head) - len(head.translate(None, _CONTROLS))
+    return bool(head) and controls / len(head) > 0.1
+
+
+def _utf16_without_bom(data: bytes) -> str | None:
+    """"utf-16-le" or "utf-16-be" for UTF-16 text without a byte-order mark, told
+    by the zero high bytes of Latin-script text; None if it is not that."""
+    head = data[: _SNIFF]
+    if len(data) % 2 or len(head) < 4:
+        return None
+    even, odd = head[0::2], head[1::2]
+    for high, low, name in ((odd, even, "utf-16-le"), (even, odd, "utf-16-be")):
+        if high.count(0) >= 0.7 * len(high) and low.count(0) <= 0.02 * len(low):
+            try:
+                data.decode(name)
+            except UnicodeDecodeError:
+                return None
+            return name
+    return None
+
+
 def _normalise_newlines(text: str) -> str:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -144,12 +174,13 @@ def _normalise_newlines(text: str) -> str:
 
 
 def find_files(
-    root: Path, extensions: Iterable[str] = DEFAULT_EXTENSIONS
+    root: Path, extensions: Iterable[str] = DEFAULT_EXTENSIONS,
+    cancel: threading.Event | None = None,
 ) -> tuple[list[Path], list[SkippedFile]]:
     """Files under `root` (or `root` itself) with a wanted extension, sorted.
 
     Follows symbolic links but never enters a folder twice (symlink loops), and
-    reports what it leaves out.
+    reports what it leaves out. `cancel` is checked in every folder.
     """
     root = Path(root).expanduser()
     wanted = {e.lower() if e.startswith(".") else "." + e.lower() for e in extensions}
@@ -169,6 +200,8 @@ def find_files(
         skipped.append(SkippedFile(str(err.filename), reason))
 
     for folder, dirs, files in os.walk(root, onerror=on_error, followlinks=True):
+        if cancel is not None and cancel.is_set():
+            raise CorpusError(f"{root}: reading cancelled")
         real = os.path.realpath(folder)
         if real in seen:
             skipped.append(SkippedFile(folder, "symlink loop (folder already read)"))
@@ -194,6 +227,8 @@ def find_files(
 def _read_one(path: Path) -> tuple[str, str, int]:
     """(text, encoding, size) of one file, or _Skip with the reason."""
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # reading a pipe would block
+            raise _Skip("not a regular file (a pipe, device or socket)")
         data = path.read_bytes()
     except PermissionError:
         raise _Skip("permission denied") from None
@@ -206,9 +241,11 @@ def _read_one(path: Path) -> tuple[str, str, int]:
     if not data:
         raise _Skip("empty file")
     text, encoding = decode_bytes(data)
-    if not text.strip():
+    size = len(data)
+    del data
+    if not text or text.isspace():  # (no copy of a huge text, unlike strip)
         raise _Skip("empty file (whitespace only)")
-    return text, encoding, len(data)
+    return text, encoding, size
 
 
 def read_texts(
@@ -226,22 +263,37 @@ def read_texts(
             text, encoding, size = _read_one(path)
         except _Skip as why:
             report.skipped.append(SkippedFile(str(path), str(why)))
-            continue
-        if encoding not in ("utf-8", "utf-8-sig"):
-            report.encodings[str(path)] = encoding
-        report.files_used += 1
-        report.bytes += size
-        texts.append(text)
+        else:
+            if encoding not in ("utf-8", "utf-8-sig"):
+                report.encodings[str(path)] = encoding
+            report.files_used += 1
+            report.bytes += size
+            texts.append(text)
         if on_progress is not None:
             on_progress(n, len(files))
     return texts
 
 
-def _count_words(points: np.ndarray) -> int:
+def _count_words(points: np.ndarray, after_space: bool = True) -> int:
     space = (points == 32) | (points == 10) | (points == 9) | (points == 13) | (points == 12)
     starts = ~space
     starts[1:] &= space[:-1]
+    if not after_space:  # the text before ends inside a word
+        starts[:1] = False
     return int(starts.sum())
+
+
+def _pieces(text: str) -> Iterator[str]:
+    """`text` in pieces of about _PIECE characters, each cut just before a space
+    or newline where there is one, so no word is split."""
+    start = 0
+    while len(text) - start > _PIECE:
+        end = start + _PIECE
+        cut = max(text.rfind(" ", start + 1, end), text.rfind("\n", start + 1, end))
+        end = cut if cut > 0 else end
+        yield text[start:end]
+        start = end
+    yield text[start:] if start else text
 
 
 def _code_points(text: str) -> np.ndarray:
@@ -281,7 +333,7 @@ def prepare_corpus(
     files' paths, sizes and mtimes and the options, and memory-mapped on reload.
     """
     root = Path(root).expanduser()
-    files, skipped = find_files(root, extensions)
+    files, skipped = find_files(root, extensions, cancel)
     options = dict(level=level, lower=lower, ascii=ascii_only, max_vocab=max_vocab,
                    split=split_punctuation,
                    vocab=tokenizer.to_dict() if tokenizer else None)
@@ -322,12 +374,13 @@ def _build_tokenizer(texts, level, lower, ascii_only, max_vocab, split_punctuati
     counts = np.zeros(0, dtype=np.int64)
     normalize = CharTokenizer([], lower, ascii_only).normalize
     for text in [*texts, SEPARATOR]:
-        c = np.bincount(_code_points(normalize(text)))
-        if len(c) > len(counts):
-            c[: len(counts)] += counts
-            counts = c
-        else:
-            counts[: len(c)] += c
+        for piece in _pieces(text):
+            c = np.bincount(_code_points(normalize(piece)))
+            if len(c) > len(counts):
+                c[: len(counts)] += counts
+                counts = c
+            else:
+                counts[: len(c)] += c
     chars = [chr(i) for i in np.flatnonzero(counts)]
     return CharTokenizer(chars, lower, ascii_only)
 
@@ -340,11 +393,14 @@ def _encode_texts(texts: list[str], tokenizer: Tokenizer, report: CorpusReport) 
     for n, text in enumerate(texts):
         if n:
             parts.append(separator)
-        points = _code_points(text)
-        report.characters += len(points)
-        report.words += _count_words(points)
-        distinct.update(np.flatnonzero(np.bincount(points)).tolist())
-        parts.append(tokenizer.encode(text).astype(dtype))
+        after_space = True
+        for piece in _pieces(text):
+            points = _code_points(piece)
+            report.characters += len(points)
+            report.words += _count_words(points, after_space)
+            after_space = len(points) == 0 or int(points[-1]) in _SPACES
+            distinct.update(np.flatnonzero(np.bincount(points)).tolist())
+            parts.append(tokenizer.encode(piece).astype(dtype))
     report.characters += len(SEPARATOR) * (len(texts) - 1)
     report.distinct_characters = len(distinct)
     ids = np.concatenate(parts) if len(parts) > 1 else parts[0]

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import datetime as _dt
 import importlib.resources
+import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass
@@ -19,7 +21,14 @@ from typing import Any
 import platformdirs
 import torch
 
-from .checkpoint import ModelFileError, load_tensors, read_json, save_tensors, write_json
+from .checkpoint import (
+    ModelFileError,
+    file_sha256,
+    load_tensors,
+    read_json,
+    save_tensors,
+    write_json,
+)
 from .config import ModelConfig
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer, tokenizer_from_dict
@@ -44,7 +53,10 @@ FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "default"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.pt"
+PREVIOUS_WEIGHTS_FILE = "model.prev.pt"  # only while a save is under way
 _NAME_RE = re.compile(r"^[\w][\w .()+-]{0,79}$")
+
+log = logging.getLogger(__name__)
 
 
 def user_data_dir() -> Path:
@@ -102,20 +114,61 @@ def save_model_dir(
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
     state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
-    digest = save_tensors(path / WEIGHTS_FILE, state)
-    meta = dict(meta or {})
-    meta.setdefault("created", now_iso())
-    meta.update(
-        format=FORMAT,
-        format_version=FORMAT_VERSION,
-        level=tokenizer.level,
-        tokenizer=tokenizer.to_dict(),
-        model=model.config.to_dict(),
-        parameters=model.num_parameters(),
-        weights_sha256=digest,
-        updated=now_iso(),
-    )
-    write_json(path / CONFIG_FILE, meta)
+    weights, previous = path / WEIGHTS_FILE, path / PREVIOUS_WEIGHTS_FILE
+    _set_aside(weights, previous, path / CONFIG_FILE)
+    try:
+        digest = save_tensors(weights, state)
+        meta = dict(meta or {})
+        meta.setdefault("created", now_iso())
+        meta.update(
+            format=FORMAT,
+            format_version=FORMAT_VERSION,
+            level=tokenizer.level,
+            tokenizer=tokenizer.to_dict(),
+            model=model.config.to_dict(),
+            parameters=model.num_parameters(),
+            weights_sha256=digest,
+            updated=now_iso(),
+        )
+        write_json(path / CONFIG_FILE, meta)
+    except BaseException:
+        if previous.exists():  # disk full, say: the old pair goes back in place
+            os.replace(previous, weights)
+        raise
+    previous.unlink(missing_ok=True)
+
+
+def _set_aside(weights: Path, previous: Path, config: Path) -> None:
+    """Before new weights are written, move the ones config.json describes to
+    model.prev.pt: a crash before the new config.json is in place then leaves a
+    matching pair, which `load_model_dir` falls back to."""
+    if not weights.exists():
+        return
+    if previous.exists():  # an earlier save was cut short: keep the matching one
+        try:
+            expected = read_json(config).get("weights_sha256")
+        except ModelFileError:
+            expected = None
+        if file_sha256(weights) != expected:
+            return
+    os.replace(weights, previous)
+
+
+def _load_weights(path: Path, expected: str | None) -> dict[str, Any]:
+    """model.pt, or model.prev.pt where a save was cut short between the files."""
+    try:
+        return load_tensors(path / WEIGHTS_FILE, expected)
+    except ModelFileError as exc:
+        previous = path / PREVIOUS_WEIGHTS_FILE
+        if not expected or not previous.exists():
+            raise
+        try:
+            state = load_tensors(previous, expected)
+        except ModelFileError:
+            raise exc from None
+        log.warning("%s; using %s, the weights of the last complete save", exc,
+                    PREVIOUS_WEIGHTS_FILE)
+        return state
 
 
 def read_model_meta(path: Path) -> dict[str, Any]:
@@ -180,7 +233,7 @@ def load_model_dir(path: Path, name: str | None = None, read_only: bool = False,
     path = Path(path)
     meta = read_model_meta(path)
     model, tokenizer = build_model(meta, path)
-    state = load_tensors(path / WEIGHTS_FILE, meta.get("weights_sha256"))
+    state = _load_weights(path, meta.get("weights_sha256"))
     load_state(model, state, path / WEIGHTS_FILE)
     model.to(device).eval()
     return LoadedModel(name or meta.get("name") or path.name, path, model, tokenizer,

@@ -123,7 +123,8 @@ def read_checkpoint_meta(model_dir: Path) -> dict[str, Any]:
     raise errors[0]
 
 
-def _find_checkpoint(folder: Path) -> tuple[dict[str, Any], dict[str, Any], Path, list[str]]:
+def _find_checkpoint(folder: Path
+                     ) -> tuple[dict[str, Any], dict[str, Any], Path, list[str]]:
     """(metadata, tensors, tensor file, problems) of the newest complete checkpoint.
 
     A checkpoint is a JSON file plus the tensor file whose sha256 it records.
@@ -172,8 +173,8 @@ class _RunState:
     def to_dict(self) -> dict[str, Any]:
         return dict(step=self.step, epoch=self.epoch, window=self.window,
                     train_time=self.train_time, best_val_loss=self.best_val_loss,
-                    saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals, history=self.history,
-                    train_loss=self.train_loss)
+                    saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals,
+                    history=self.history, train_loss=self.train_loss)
 
 
 class Trainer:
@@ -546,6 +547,8 @@ class Trainer:
             self._notice(f"the latest checkpoint could not be used ({problems[0]}); "
                          f"resuming from the one before, at step {meta['run']['step']}")
         self._latest_complete = not problems and path == folder / CHECKPOINT_FILE
+        for stale in folder.glob(".*.tmp"):  # of a save cut short
+            stale.unlink(missing_ok=True)
         load_state(self.model, tensors["model"], path)
         self.optimizer.load_state_dict(tensors["optimizer"])
         # A resumed run may change the learning rate only through its schedule.
@@ -560,7 +563,9 @@ class Trainer:
             torch.manual_seed(self.config.seed + 7919 * self.job.rank + meta["run"]["step"])
         run = meta["run"]
         self.state = _RunState(**run)
-        if self.state.window >= len(self.batches):  # data layout changed
+        # (window == len: a checkpoint after an epoch's last window; the loop
+        # moves on to the next epoch)
+        if self.state.window > len(self.batches):  # data layout changed
             self.state.window, self.hidden = 0, None
 
     def _stop(self, outcome: str) -> str:
@@ -586,7 +591,8 @@ def _move(source: Path, target: Path) -> None:
 
 
 def _describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT):
+    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
+                                                  getattr(errno, "EDQUOT", -1)):
         where = f" {exc.filename}" if exc.filename else ""
         return (f"the disk is full: could not save{where}. The model and checkpoint "
                 "saved before are intact; free some space, then resume the run")
