@@ -15,10 +15,12 @@ import torch
 
 from ..core.device import cpu_count, tune_malloc
 
-__all__ = ["app_icon", "configure_runtime", "log_dir", "run_app", "setup_logging"]
+__all__ = ["app_icon", "configure_runtime", "excepthook", "log_dir", "run_app",
+           "setup_logging"]
 
 log = logging.getLogger("lstmwriter")
 APP_ID = "io.github.lstmwriter"
+SWITCH_INTERVAL_S = 0.001
 
 
 def log_dir() -> Path:
@@ -42,9 +44,13 @@ def setup_logging() -> Path:
 
 
 def configure_runtime() -> None:
-    """Leave one core free for the window, and keep malloc from thrashing."""
+    """Leave one core free for the window, keep malloc from thrashing, and let
+    the GUI thread have the GIL back within 1 ms of a worker's Python stretch
+    (the default 5 ms doubled the event-loop stalls while training; see
+    benchmarks/gui_results.md)."""
     torch.set_num_threads(max(1, cpu_count() - 1))
     tune_malloc()
+    sys.setswitchinterval(SWITCH_INTERVAL_S)
 
 
 def app_icon():
@@ -66,32 +72,33 @@ def app_icon():
     return icon
 
 
-_showing_error = False
+_crash_box = None
 
 
-def _excepthook(kind: type[BaseException], exc: BaseException,
-                tb: TracebackType | None) -> None:
-    """An exception escaped a slot: log it and say so in a message, keep running."""
-    global _showing_error
+def excepthook(kind: type[BaseException], exc: BaseException,
+               tb: TracebackType | None) -> None:
+    """An exception escaped a slot: log it and say so in a message (not modal, so
+    a burst of them cannot stack up nested event loops); the window keeps running."""
     log.error("uncaught exception", exc_info=(kind, exc, tb))
     if issubclass(kind, KeyboardInterrupt):
         sys.__excepthook__(kind, exc, tb)
         return
     from PySide6.QtWidgets import QApplication, QMessageBox
 
-    if QApplication.instance() is None or _showing_error:
+    app = QApplication.instance()
+    if app is None:
         traceback.print_exception(kind, exc, tb)
         return
-    _showing_error = True
-    try:
-        box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
-                          f"{kind.__name__}: {exc}\n\nYour text is safe; the details "
-                          f"are in the log ({log_dir()}).",
-                          QMessageBox.StandardButton.Ok, QApplication.activeWindow())
-        box.setObjectName("errorDialog")
-        box.exec()
-    finally:
-        _showing_error = False
+    global _crash_box
+    if _crash_box is not None and _crash_box.isVisible():
+        return  # one message at a time
+    box = QMessageBox(QMessageBox.Icon.Critical, "Something went wrong",
+                      f"{kind.__name__}: {exc}\n\nYour text is safe; the details are "
+                      f"in the log ({log_dir()}).", QMessageBox.StandardButton.Ok,
+                      QApplication.activeWindow())
+    box.setObjectName("crashDialog")
+    box.open()
+    _crash_box = box  # a box without a parent lives as long as this reference
 
 
 def run_app(argv: list[str] | None = None) -> int:
@@ -101,7 +108,7 @@ def run_app(argv: list[str] | None = None) -> int:
     from . import create_window
 
     log_path = setup_logging()
-    sys.excepthook = _excepthook
+    sys.excepthook = excepthook
     app = QApplication.instance() or QApplication(argv if argv is not None else sys.argv)
     app.setApplicationName("lstmwriter")
     app.setApplicationDisplayName("lstmwriter")

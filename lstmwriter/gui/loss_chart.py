@@ -16,13 +16,14 @@ TRAIN_COLOR = QColor(52, 120, 198)
 VALID_COLOR = QColor(222, 110, 30)
 
 
-def nice_ticks(low: float, high: float, count: int = 4) -> list[float]:
-    """Round tick values covering [low, high] (1, 2 or 5 times a power of ten)."""
+def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+    """Round tick values inside [low, high], about `count` of them (1, 2, 2.5 or
+    5 times a power of ten apart)."""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low] if math.isfinite(low) else []
     raw = (high - low) / max(1, count)
     power = 10 ** math.floor(math.log10(raw))
-    step = next(m * power for m in (1, 2, 5, 10) if m * power >= raw)
+    step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
     first = math.ceil(low / step) * step
     ticks = []
     value = first
@@ -38,6 +39,8 @@ class LossChart(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("lossChart")
+        self.setToolTip("Training and validation loss (lower is better) against "
+                        "training step")
         self.setMinimumHeight(140)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.train: list[tuple[float, float]] = []
@@ -86,10 +89,10 @@ class LossChart(QWidget):
             x_high = x_low + 1
         pad = max(0.05, (y_high - y_low) * 0.08)
         y_low, y_high = max(0.0, y_low - pad), y_high + pad
-        y_ticks = nice_ticks(y_low, y_high)
-        x_ticks = nice_ticks(x_low, x_high)
+        y_ticks = nice_ticks(y_low, y_high, 5)
+        x_ticks = nice_ticks(x_low, x_high, 5)
         label_w = max((metrics.horizontalAdvance(f"{t:g}") for t in y_ticks), default=20)
-        plot = QRectF(label_w + 10, 22, self.width() - label_w - 20,
+        plot = QRectF(label_w + 10, 22, self.width() - label_w - 24,
                       self.height() - 22 - metrics.height() - 10)
         if plot.width() < 20 or plot.height() < 20:
             painter.end()
@@ -108,12 +111,13 @@ class LossChart(QWidget):
                                     metrics.height()),
                              Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
                              f"{tick:g}")
+        baseline = plot.bottom() + metrics.ascent() + 4
         for tick in x_ticks:
             x = to_screen(tick, y_low).x()
             label = f"{tick:,.0f}"
             width = metrics.horizontalAdvance(label)
-            painter.drawText(QPointF(min(x - width / 2, self.width() - width - 2),
-                                     plot.bottom() + metrics.ascent() + 4), label)
+            painter.drawText(QPointF(x - width / 2, baseline), label)
+
         painter.setPen(QPen(faint, 1))
         painter.drawRect(plot)
         for series, color in ((self.train, TRAIN_COLOR), (self.valid, VALID_COLOR)):
@@ -147,7 +151,3 @@ class LossChart(QWidget):
             text = label + value
             painter.drawText(QPointF(x + 20, y), text)
             x += 36 + metrics.horizontalAdvance(text)
-        painter.setPen(text_color)
-        painter.drawText(QRectF(0, 0, self.width() - 8, metrics.height() + 6),
-                         Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                         "step →")

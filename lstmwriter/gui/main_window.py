@@ -34,7 +34,7 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.checkpoint import atomic_write
-from ..core.device import describe_device
+from ..core.device import describe_device, resolve_device
 from ..core.events import Failed, Finished, Progress, Sample
 from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
@@ -65,6 +65,14 @@ SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapsh
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
 TEXT_FILTER = "Text (*.txt *.md *.markdown *.text);;All files (*)"
+
+
+def device_text(device: torch.device) -> str:
+    """"CPU (1 thread)", "CUDA: NVIDIA H200", ..."""
+    if device.type == "cpu":
+        threads = torch.get_num_threads()
+        return f"CPU ({threads} thread{'s' if threads != 1 else ''})"
+    return describe_device(device)
 
 
 class MainWindow(QMainWindow):
@@ -101,8 +109,10 @@ class MainWindow(QMainWindow):
         self._orphans: list[RecoveredText] = []
         self._scan_worker: CorpusScanWorker | None = None
         self._task_id = 0
+        self._scan_quiet = False
         self._train_worker: TrainWorker | None = None
         self._train_plan: dict[str, Any] | None = None
+        self._training_device = ""
         self._use_snapshot = False
         self._snapshot_loaded_at = 0.0
         self._closing = False
@@ -111,6 +121,8 @@ class MainWindow(QMainWindow):
         self._build_menus()
         self._start_persistent_workers()
         self._restore_settings()
+        if self.training.corpus and Path(self.training.corpus).expanduser().exists():
+            self.scan_corpus(self.training.corpus, quiet=True)  # remembered folder
         self._refresh_models()
         self._load_initial_model()
         self._offer_recovery()
@@ -191,7 +203,7 @@ class MainWindow(QMainWindow):
         for label in (self.count_label, self.model_label, self.device_label,
                       self.training_label):
             status.addPermanentWidget(label)
-        self.device_label.setText(f"Suggestions on {describe_device(torch.device('cpu'))}")
+        self.device_label.setText(f"Suggestions on {device_text(torch.device('cpu'))}")
         self._count_timer = QTimer(self)
         self._count_timer.setSingleShot(True)
         self._count_timer.setInterval(150)
@@ -406,6 +418,10 @@ class MainWindow(QMainWindow):
 
     def load_model(self, spec: str, source: str = "user") -> None:
         """Load a store model (name) or a model folder (path) for suggestions."""
+        info = self.model_info
+        if source == "user" and info and info["spec"] == spec and \
+                info["source"] != "snapshot" and self._loading_spec is None:
+            return  # already the one in use
         self._cancel_request()
         self.editor.clear_suggestions()
         self._loading_spec = spec
@@ -416,6 +432,8 @@ class MainWindow(QMainWindow):
     @Slot(dict)
     def _on_sampler_model_loaded(self, info: dict) -> None:
         self.model_info = info
+        if info["spec"] == self._loading_spec:
+            self._loading_spec = None
         if info["source"] == "snapshot":
             self.model_label.setText(f"Model: {info['name']} (training snapshot)")
         else:
@@ -430,6 +448,8 @@ class MainWindow(QMainWindow):
 
     @Slot(str, str, str)
     def _on_sampler_model_failed(self, spec: str, source: str, message: str) -> None:
+        if spec == self._loading_spec:
+            self._loading_spec = None
         if source == "snapshot":
             log.info("snapshot not loaded yet: %s", message)
             return
@@ -882,8 +902,9 @@ class MainWindow(QMainWindow):
         if self.training.corpus:
             self.scan_corpus(self.training.corpus)
 
-    def scan_corpus(self, folder: str) -> None:
-        """Read the folder off the GUI thread and show its summary."""
+    def scan_corpus(self, folder: str, quiet: bool = False) -> None:
+        """Read the folder off the GUI thread and show its summary; `quiet`: a
+        problem shows in the summary only, not as a message."""
         if self._scan_worker is not None:
             self._scan_worker.request_stop()
         self._task_id += 1
@@ -893,6 +914,7 @@ class MainWindow(QMainWindow):
         worker.succeeded.connect(self._on_scan_succeeded)
         worker.failed.connect(self._on_scan_failed)
         self._scan_worker = worker
+        self._scan_quiet = quiet
         self.training.set_corpus_busy(0, 0)
         self.threads.start(worker, "corpus scan")
 
@@ -915,7 +937,8 @@ class MainWindow(QMainWindow):
         if self._is_current_scan(task_id):
             self._scan_worker = None
             self.training.set_corpus_error(message)
-            self.show_error("Cannot use this folder", message)
+            if not self._scan_quiet:
+                self.show_error("Cannot use this folder", message)
 
     @Slot()
     def _on_training_train_clicked(self) -> None:
@@ -954,8 +977,12 @@ class MainWindow(QMainWindow):
         self.training.set_corpus_report({**plan["corpus"], "skipped": []})
         if self.training.state == "reading":
             self.training.set_state("training")
-        device = plan["train"].get("device", "auto")
-        self.training_label.setText(f"Training {plan['name']} ({device})")
+        try:
+            device = device_text(resolve_device(plan["train"].get("device", "auto")))
+        except ValueError:
+            device = plan["train"].get("device", "auto")
+        self._training_device = device
+        self.training_label.setText(f"Training {plan['name']} on {device}")
 
     @Slot(object)
     def _on_train_progressed(self, event: object) -> None:
@@ -963,7 +990,7 @@ class MainWindow(QMainWindow):
             self.training.show_progress(event)
             state = "paused" if self.training.state == "paused" else \
                 f"{event.fraction:.0%}, ETA {format_duration(event.eta_s)}"
-            self.training_label.setText(f"Training: {state}")
+            self.training_label.setText(f"Training: {state} · {self._training_device}")
             if event.val_loss is not None:
                 self._maybe_load_snapshot()
         elif isinstance(event, Sample):

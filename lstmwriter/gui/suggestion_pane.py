@@ -33,7 +33,8 @@ class _NumberedDelegate(QStyledItemDelegate):
     def initStyleOption(self, option: QStyleOptionViewItem,
                         index: QModelIndex | QPersistentModelIndex) -> None:
         super().initStyleOption(option, index)
-        text = option.text.replace("\n", " ⏎ ") or "…"
+        # Qt hands the text over with line breaks as U+2028.
+        text = option.text.replace("\u2028", " ⏎ ").replace("\n", " ⏎ ") or "…"
         option.text = f"{index.row() + 1}   {text}"
 
 

@@ -121,6 +121,7 @@ class TrainingPanel(QWidget):
                                         PRESETS[name].description, Qt.ItemDataRole.ToolTipRole)
         self.preset_note = QLabel(self)
         self.preset_note.setObjectName("presetNote")
+        self.preset_note.setWordWrap(True)
         self.init = QComboBox(self)
         self.init.setObjectName("initSelector")
         self.init.addItem("scratch", "")
@@ -210,11 +211,12 @@ class TrainingPanel(QWidget):
         corpus_row.addWidget(self.browse_button)
         form.addRow("Your texts", corpus_row)
         form.addRow(self.corpus_summary)
-        preset_row = QHBoxLayout()
-        preset_row.addWidget(self.preset, 1)
-        preset_row.addWidget(self.preset_note)
+        preset_column = QVBoxLayout()
+        preset_column.setSpacing(2)
+        preset_column.addWidget(self.preset)
+        preset_column.addWidget(self.preset_note)
         form.addRow("Tokens", self.level)
-        form.addRow("Preset", preset_row)
+        form.addRow("Preset", preset_column)
         form.addRow("Start from", self.init)
         form.addRow("Model name", self.name_edit)
         form.addRow("Device", self.device)
@@ -225,7 +227,8 @@ class TrainingPanel(QWidget):
         scroll.setWidget(settings)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setMinimumWidth(320)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(340)
 
         buttons = QHBoxLayout()
         buttons.addWidget(self.train_button)
@@ -356,6 +359,8 @@ class TrainingPanel(QWidget):
             self.progress.setFormat("Stopping: saving the model…")
         else:
             self.progress.setRange(0, 1000)
+            if state == "idle" and not self.progress.format():
+                self.progress.setFormat("Not training")
 
     def start_run(self) -> None:
         self.chart.clear()
@@ -422,9 +427,10 @@ class TrainingPanel(QWidget):
             return
         if self.preset.currentData() == "auto":
             basis = "for this corpus" if self._report else "until a folder is read"
-            self.preset_note.setText(f"→ {preset.name} ({basis})")
+            self.preset_note.setText(f"<small>auto → {preset.name} ({basis}): "
+                                     f"{preset.description}</small>")
         else:
-            self.preset_note.setText("")
+            self.preset_note.setText(f"<small>{preset.description}</small>")
         values = {**_TRAIN_DEFAULTS, **preset.model, **preset.train}
         self._filling = True
         try:

@@ -122,10 +122,14 @@ class WorkerThreads(QObject):
         self._sweep()
 
     def _sweep(self) -> None:
-        """Drop finished threads (not via sender(): it may be deleted by now)."""
+        """Drop finished threads (found by state: sender() may be deleted by now).
+
+        isFinished() turns true while the native thread still runs the end of
+        QThread's clean-up; wait() until it is out before the QThread (owned by
+        its Python wrapper) is freed, or that clean-up touches freed memory."""
         for thread in [t for t in self._running if t.isFinished()]:
+            thread.wait()
             del self._running[thread]
-            thread.deleteLater()
 
 
 class TaskWorker(QObject):

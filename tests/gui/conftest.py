@@ -80,13 +80,14 @@ def wait_for_suggestions(qtbot, window, count: int | None = None, done: bool = T
     alternatives and, with `done`, the request has finished streaming."""
     count = count or window.pane.count.value()
     settle(qtbot, window)
-    request = window._request
-    assert request is not None, "no suggestion request was made"
+    assert window._request is not None, "no suggestion request was made"
 
     def ready() -> bool:
+        request = window._request  # the latest (a model load asks again)
         shown = window.pane.list.count() == count and all(
             window.pane.list.item(i).text() for i in range(count))
-        finished = (window.last_request_done or (0, ""))[0] == request.request_id
+        finished = request is not None and \
+            (window.last_request_done or (0, ""))[0] == request.request_id
         return shown and (finished or not done)
 
     qtbot.waitUntil(ready, timeout=15_000)
