@@ -189,6 +189,8 @@ def main() -> int:
     parser.add_argument("--preset", default="auto")
     parser.add_argument("--out", type=Path, help="write a Markdown report here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--switch-interval", type=float,
+                        help="override the app's sys.setswitchinterval (seconds)")
     args = parser.parse_args()
 
     isolate_user_dirs()
@@ -197,6 +199,8 @@ def main() -> int:
 
     app = QApplication(sys.argv[:1])
     configure_runtime()
+    if args.switch_interval:
+        sys.setswitchinterval(args.switch_interval)
     dialogs.ask_unsaved = lambda parent, name: "discard"
     dialogs.ask_stop_training = lambda parent: True
     model = suggestion_model()
@@ -244,6 +248,7 @@ def main() -> int:
         "load_avg": os.getloadavg() if hasattr(os, "getloadavg") else None,
         "platform": platform.platform(), "qt_platform": os.environ["QT_QPA_PLATFORM"],
         "suggestion_model": model, "typing_ms_per_key": KEY_INTERVAL_MS,
+        "switch_interval_ms": sys.getswitchinterval() * 1000,
     }
     if args.json:
         print(json.dumps({"info": info, "results": results}))
@@ -274,7 +279,8 @@ def markdown(info: dict, results: list[dict]) -> str:
         (f"Targets: stall p99 <= 30 ms and max <= 100 ms; first character p50 <= 50 ms. "
          f"Machine: {info['cpu_cores']} cores, torch threads {info['torch_threads']}, "
          f"load average at the end {tuple(round(x, 2) for x in info['load_avg'] or ())}, "
-         f"Qt platform {info['qt_platform']}. Suggestions from {info['suggestion_model']}; "
+         f"Qt platform {info['qt_platform']}, GIL switch interval "
+         f"{info['switch_interval_ms']:g} ms. Suggestions from {info['suggestion_model']}; "
          f"training preset {training.get('training_preset')} at "
          f"{training.get('training_tokens_per_s')} tokens/s while typing."),
     ]

@@ -5,7 +5,7 @@
 
 Uses the user's platformdirs folders as they are set (point XDG_DATA_HOME etc.
 at a scratch folder that holds the model). States: empty (model loaded, no
-text), suggestions (typing, ghost text and the pane), training (the training
+text), typing (ghost text and the pane), training (the training
 panel's own run on --corpus, after --train-seconds, chart and samples showing).
 """
 
@@ -56,6 +56,8 @@ def main() -> int:
         print("model did not load", file=sys.stderr)
         return 1
     window.training.set_corpus(str(args.corpus))
+    window.training.corpus_path.editingFinished.emit()  # as if typed + Enter
+    pump(app, 30, lambda: "characters" in window.training.corpus_summary.text())
     window.editor.setFocus()
     pump(app, 1)
     window.grab().save(str(args.out / "empty.png"))
@@ -67,7 +69,7 @@ def main() -> int:
     pump(app, 2, lambda: window.last_request_done is not None and window._request is not None
          and window.last_request_done[0] == window._request.request_id)
     pump(app, 0.5)
-    window.grab().save(str(args.out / "suggestions.png"))
+    window.grab().save(str(args.out / "typing.png"))
 
     panel = window.training
     panel.preset.setCurrentIndex(panel.preset.findData("char-small"))

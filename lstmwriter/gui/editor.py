@@ -59,6 +59,9 @@ class WriterEditor(QPlainTextEdit):
         self.setLineWrapMode(QPlainTextEdit.LineWrapMode.WidgetWidth)
         self.setWordWrapMode(QTextOption.WrapMode.WrapAtWordBoundaryOrAnywhere)
         self.setTabChangesFocus(False)
+        font = self.font()
+        font.setPointSizeF(max(12.0, font.pointSizeF() + 2))  # a page to write on
+        self.setFont(font)
         self.document().setDocumentMargin(16)
         self.document().setModified(False)  # the margin counts as a change
         self.suggestions = SuggestionSet()

@@ -316,7 +316,8 @@ class TrainingPanel(QWidget):
         """Files, size, characters and skipped files with their reasons."""
         self._report = report
         skipped = report.get("skipped", [])
-        text = (f"<b>{report['files_used']:,}</b> files · "
+        files = report["files_used"]
+        text = (f"<b>{files:,}</b> file{'s' if files != 1 else ''} · "
                 f"<b>{_size(report['bytes'])}</b> · "
                 f"<b>{report['characters']:,}</b> characters · "
                 f"{report['words']:,} words")
