@@ -86,6 +86,7 @@ class MainWindow(QMainWindow):
     recovery_remove_requested = Signal(int, str)  # request id, path
     document_loaded = Signal(str)  # path of a text just opened
     document_saved = Signal(str)  # path of a text just saved
+    model_exported = Signal(str)  # where a model was exported to
 
     def __init__(self, store: ModelStore | None = None) -> None:
         super().__init__()
@@ -499,16 +500,17 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_import_triggered(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Import an ml5.js model folder")
-        if not folder:
-            return
+        if folder:
+            self.import_model(folder)
+
+    def import_model(self, folder: str) -> None:
+        """Import an ml5.js charRNN folder into the store (off the GUI thread),
+        then load it."""
         store = self.store
 
         def task(_progress, _cancel) -> str:
-            try:
-                from ..core.ml5 import import_ml5
-            except ImportError:
-                raise ValueError("importing ml5.js models is not available in this "
-                                 "version") from None
+            from ..core.ml5 import import_ml5
+
             return Path(import_ml5(Path(folder), store)).name
 
         self._start_model_task(task, "import", self._on_import_succeeded)
@@ -524,32 +526,39 @@ class MainWindow(QMainWindow):
         if self.model_info is None or self.model_info["source"] == "snapshot":
             self.show_error("Nothing to export", "Load a model first.")
             return
-        formats = ["ml5.js folder", "ONNX file"]
+        formats = {"ml5.js folder": "ml5", "ONNX file": "onnx"}
         choice, ok = QInputDialog.getItem(self, "Export model",
                                           f"Export “{self.model_info['name']}” as:",
-                                          formats, 0, False)
+                                          list(formats), 0, False)
         if not ok:
             return
-        model_path = Path(self.model_info["path"])
-        if choice == formats[0]:
-            out = QFileDialog.getExistingDirectory(self, "Export into folder")
+        if formats[choice] == "ml5":
+            out = QFileDialog.getExistingDirectory(self, "Export into an empty folder")
         else:
-            out, _ = QFileDialog.getSaveFileName(self, "Export ONNX file",
-                                                 f"{model_path.name}.onnx", "ONNX (*.onnx)")
-        if not out:
+            out, _ = QFileDialog.getSaveFileName(
+                self, "Export ONNX file", f"{self.model_info['name']}.onnx",
+                "ONNX (*.onnx)")
+        if out:
+            self.export_model(formats[choice], out)
+
+    def export_model(self, kind: str, out: str) -> None:
+        """Export the loaded model as "ml5" (a folder) or "onnx" (a file), off the
+        GUI thread; the worker reads the model from its folder itself."""
+        if self.model_info is None:
+            self.show_error("Nothing to export", "Load a model first.")
             return
-        onnx = choice == formats[1]
+        model_path = Path(self.model_info["path"])
 
         def task(_progress, _cancel) -> str:
             loaded = load_model_dir(model_path)
-            try:
-                if onnx:
-                    from ..core.onnx_export import export_onnx as export
-                else:
-                    from ..core.ml5 import export_ml5 as export
-            except ImportError:
-                raise ValueError("this export is not available in this version") from None
-            export(loaded, Path(out))
+            if kind == "onnx":
+                from ..core.onnx_export import export_onnx
+
+                export_onnx(loaded, Path(out))
+            else:
+                from ..core.ml5 import export_ml5
+
+                export_ml5(loaded, Path(out))
             return out
 
         self._start_model_task(task, "export", self._on_export_succeeded)
@@ -557,6 +566,7 @@ class MainWindow(QMainWindow):
     @Slot(int, object)
     def _on_export_succeeded(self, _task_id: int, out: str) -> None:
         self._status(f"Exported to {out}", 10_000)
+        self.model_exported.emit(out)
 
     def _start_model_task(self, task, what: str, on_success) -> None:
         self._task_id += 1

@@ -20,11 +20,11 @@ TINY_TRAIN = {"epochs": 2, "sample_length": 0, "device": "cpu", "max_eval_tokens
               "seed": 7}
 
 
-def train_tiny_model(corpus: Path, name: str = "tiny") -> Path:
+def train_tiny_model(corpus: Path, name: str = "tiny", **model) -> Path:
     """A real (tiny, seeded) model in the isolated store; returns its folder."""
     store = ModelStore()
     job = plan_training(TrainRequest(corpus, name=name, preset="char-tiny",
-                                     model_overrides=TINY_MODEL,
+                                     model_overrides={**TINY_MODEL, **model},
                                      train_overrides=TINY_TRAIN), store)
     assert Trainer(job).run() == "done"
     return store.root / name

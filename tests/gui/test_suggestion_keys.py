@@ -118,3 +118,25 @@ def test_new_keystroke_cancels_the_stale_generation(qtbot, window_with_model):
     # A stale request either never ran or stopped early, well before 400 characters.
     for rid in stale:
         assert sum(len(p[0]) for p in chunks[rid]) < 400
+
+
+def test_word_level_model_suggests_words(qtbot, make_window, tiny_corpus):
+    from lstmwriter.core.jobs import TrainRequest, plan_training
+    from lstmwriter.core.store import ModelStore
+    from lstmwriter.core.training import Trainer
+
+    job = plan_training(TrainRequest(
+        tiny_corpus, name="words", level="word", preset="ptb-small",
+        model_overrides={"rnn_size": 16, "embedding_size": 16, "num_layers": 1},
+        train_overrides={"epochs": 2, "sample_length": 0, "device": "cpu"}), ModelStore())
+    Trainer(job).run()
+    w = make_window()
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.model_info) and w.model_info["level"] == "word",
+                    timeout=15_000)
+    assert w.sample_options().length == round(w.pane.length.value() / 5.5)
+    type_text(qtbot, w, "The quick brown fox ")
+    items = wait_for_suggestions(qtbot, w)
+    assert all(any(ch.isalpha() for ch in item) for item in items)
+    qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
+    assert w.editor.toPlainText() == "The quick brown fox " + items[0]
