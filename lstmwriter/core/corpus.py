@@ -390,6 +390,7 @@ def _encode_texts(texts: list[str], tokenizer: Tokenizer, report: CorpusReport) 
     parts: list[np.ndarray] = []
     separator = tokenizer.encode(SEPARATOR).astype(dtype)
     distinct = set()
+    direct = isinstance(tokenizer, CharTokenizer) and not tokenizer.normalizes
     for n, text in enumerate(texts):
         if n:
             parts.append(separator)
@@ -400,7 +401,10 @@ def _encode_texts(texts: list[str], tokenizer: Tokenizer, report: CorpusReport) 
             report.words += _count_words(points, after_space)
             after_space = len(points) == 0 or int(points[-1]) in _SPACES
             distinct.update(np.flatnonzero(np.bincount(points)).tolist())
-            parts.append(tokenizer.encode(piece).astype(dtype))
+            if direct:  # no normalisation: reuse the code points
+                parts.append(tokenizer.encode_points(points, dtype))
+            else:
+                parts.append(tokenizer.encode(piece).astype(dtype))
     report.characters += len(SEPARATOR) * (len(texts) - 1)
     report.distinct_characters = len(distinct)
     ids = np.concatenate(parts) if len(parts) > 1 else parts[0]

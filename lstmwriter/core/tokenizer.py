@@ -106,7 +106,9 @@ class CharTokenizer:
         self.normalize = normalizer(lower, ascii_only, crlf)
         self._index = {c: i for i, c in enumerate(self.tokens)}
         top = max(ord(c) for c in self.tokens)
-        self._table = np.zeros(top + 1, dtype=np.int64)  # code point -> id (0 = unk)
+        # code point -> id; 0 = unknown, also in the extra last entry that every
+        # code point above `top` is clipped to
+        self._table = np.zeros(top + 2, dtype=np.int64)
         for i, c in enumerate(self.tokens[1:], start=1):
             self._table[ord(c)] = i
 
@@ -130,13 +132,17 @@ class CharTokenizer:
     def encode(self, text: str) -> np.ndarray:
         """Ids of `text` (normalised first); unknown characters map to 0."""
         text = self.normalize(text)
-        if not text:
-            return np.zeros(0, dtype=np.int64)
-        points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
-        inside = points < len(self._table)
-        ids = np.zeros(len(points), dtype=np.int64)
-        ids[inside] = self._table[points[inside]]
-        return ids
+        return self.encode_points(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+
+    @property
+    def normalizes(self) -> bool:
+        """Whether `normalize` can change text (else code points map straight to ids)."""
+        return self.lower or self.ascii_only or self.crlf
+
+    def encode_points(self, points: np.ndarray, dtype=np.int64) -> np.ndarray:
+        """Ids of already-normalised text given as code points (uint32)."""
+        table = self._table.astype(dtype, copy=False)
+        return table[np.minimum(points, len(table) - 1)]
 
     def split(self, text: str) -> list[str]:
         return list(self.normalize(text))
