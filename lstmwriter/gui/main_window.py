@@ -984,7 +984,7 @@ class MainWindow(QMainWindow):
     def _on_train_planned(self, plan: dict) -> None:
         self._train_plan = plan
         self.training.show_plan(plan)
-        self.training.set_corpus_report({**plan["corpus"], "skipped": []})
+        self.training.set_corpus_report(plan["corpus"])
         if self.training.state == "reading":
             self.training.set_state("training")
         try:

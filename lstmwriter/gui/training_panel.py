@@ -315,12 +315,12 @@ class TrainingPanel(QWidget):
     def set_corpus_report(self, report: dict[str, Any]) -> None:
         """Files, size, characters and skipped files with their reasons."""
         self._report = report
-        skipped = report.get("skipped", [])
-        files = report["files_used"]
+        skipped = report.get("skipped") or []
+        files = report.get("files_used", 0)
         text = (f"<b>{files:,}</b> file{'s' if files != 1 else ''} · "
-                f"<b>{_size(report['bytes'])}</b> · "
-                f"<b>{report['characters']:,}</b> characters · "
-                f"{report['words']:,} words")
+                f"<b>{_size(report.get('bytes', 0))}</b> · "
+                f"<b>{report.get('characters', 0):,}</b> characters · "
+                f"{report.get('words', 0):,} words")
         if skipped:
             reasons: dict[str, int] = {}
             for entry in skipped:

@@ -20,7 +20,7 @@ import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.checkpoint import atomic_write
-from ..core.corpus import decode_bytes, prepare_corpus
+from ..core.corpus import CorpusError, decode_bytes, prepare_corpus
 from ..core.jobs import TrainRequest, plan_training
 from ..core.sampling import SampleOptions, Sampler
 from ..core.store import ModelStore
@@ -243,13 +243,13 @@ class TrainWorker(QObject):
                 "name": job.name, "model_dir": str(job.model_dir),
                 "preset": job.corpus.get("preset"), "level": job.tokenizer.level,
                 "model": job.model_config.to_dict(), "train": job.train_config.to_dict(),
-                "corpus": {k: v for k, v in job.corpus.items() if k != "skipped"},
+                "corpus": dict(job.corpus),
                 "init_from": job.init_from,
             })
             outcome = Trainer(job).run(self.progressed.emit, self._control)
         except Exception as exc:
-            if self._cancel.is_set() and not isinstance(exc, (MemoryError, RuntimeError)):
-                outcome = "cancelled"  # e.g. "reading cancelled" from the corpus reader
+            if self._cancel.is_set() and isinstance(exc, CorpusError):
+                outcome = "cancelled"  # stopped while the corpus was being read
             else:
                 log.exception("training failed")
                 self.failed.emit(describe_error(exc))
