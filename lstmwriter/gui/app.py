@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.resources
 import logging
 import logging.handlers
+import os
 import sys
 import traceback
 from pathlib import Path
@@ -118,4 +119,9 @@ def run_app(argv: list[str] | None = None) -> int:
     log.info("starting; log in %s; torch threads %d", log_path, torch.get_num_threads())
     window = create_window()
     window.show()
+    quit_after = os.environ.get("LSTMWRITER_QUIT_AFTER_MS")  # smoke tests of builds
+    if quit_after:
+        from PySide6.QtCore import QTimer
+
+        QTimer.singleShot(int(quit_after), window.close)
     return app.exec()
