@@ -150,11 +150,14 @@ class _Vocabulary:
         self.tokens = tokenizer.tokens
         self.unk_id = tokenizer.unk_id
         if self.level == "char":
-            self.start_id = tokenizer.id_of("\n")
+            # An empty context reads as the end of a paragraph (".\n"), so a new
+            # text starts like one; a lone "\n" from a zero state can lock prose
+            # models into runs of indentation spaces at low temperatures.
+            self.start_ids = [i for i in map(tokenizer.id_of, ".\n") if i] or [0]
             self._open = None
             self.char_pieces = [tokenizer.decode([i]) for i in range(len(self.tokens))]
         else:
-            self.start_id = tokenizer.eos_id
+            self.start_ids = [tokenizer.eos_id]
             pretokenized = not tokenizer.split_punctuation
             self._open = _OPEN_PRETOKENIZED if pretokenized else _OPEN_WORD
             pairs = sorted((t, i) for i, t in enumerate(self.tokens)
@@ -261,7 +264,9 @@ class Sampler:
         # start among the window states even one keystroke before a catch-up.
         self._lag = max(0, min(_LAG, self.context_limit - self.window_step))
         with single_thread_blas():
-            h, c = self._net.step(np.array([self._vocab.start_id]), *self._net.zero_state(1))
+            h, c = self._net.zero_state(1)
+            for token in self._vocab.start_ids:
+                h, c = self._net.step(np.array([token]), h, c)
             self._start = (h, c, self._net.logits(h[-1]))
 
     def replace_model(self, loaded: LoadedModel) -> None:
@@ -329,8 +334,9 @@ class Sampler:
         n = self._n
         a = window_start(n, self.context_limit, self.window_step)
         # 1. window states: valid (read only unchanged tokens) and holding a(n)
+        if common < self._synced:  # states saved past `common` read changed tokens
+            self._forget_after(common)  # (some may lie past the read position)
         if self._pos > common or self._pos > n:  # an edit before the read position
-            self._forget_after(common)
             self._restore(common, n)
         elif a not in self._anchors and a != self._pos:
             self._restore(common, n)  # e.g. a long insertion: read the window afresh
