@@ -28,6 +28,7 @@ __all__ = [
     "ManageModelsDialog",
     "ShortcutsDialog",
     "about_text",
+    "ask_save_as_utf8",
     "ask_stop_training",
     "ask_unsaved",
     "describe_model",
@@ -62,6 +63,23 @@ def ask_unsaved(parent: QWidget, name: str) -> str:
     return {QMessageBox.StandardButton.Save: "save",
             QMessageBox.StandardButton.Discard: "discard"}.get(
                 QMessageBox.StandardButton(answer), "cancel")
+
+
+def ask_save_as_utf8(parent: QWidget, name: str, encoding: str, chars: list[str]) -> bool:
+    """True: save as UTF-8 a text whose `encoding` cannot hold `chars`
+    (False: do not save; the text stays as it is, unsaved)."""
+    shown = " ".join(f"“{c}” (U+{ord(c):04X})" for c in chars[:8])
+    box = QMessageBox(QMessageBox.Icon.Warning, "Save in another encoding?",
+                      f"“{name}” is stored as {encoding}, which cannot hold these "
+                      f"characters: {shown}.", QMessageBox.StandardButton.Cancel, parent)
+    box.setObjectName("encodingDialog")
+    box.setInformativeText("Save it as UTF-8 instead (every character is kept)? "
+                           "Programs that expect the old encoding may show the "
+                           "accented letters wrongly. Cancel leaves the file as it is.")
+    utf8 = box.addButton("Save as UTF-8", QMessageBox.ButtonRole.AcceptRole)
+    box.setDefaultButton(utf8)
+    box.exec()
+    return box.clickedButton() is utf8
 
 
 def ask_stop_training(parent: QWidget) -> bool:

@@ -74,6 +74,14 @@ class WriterEditor(QPlainTextEdit):
         self.cursorPositionChanged.connect(self._on_edited)
         self.selectionChanged.connect(self._on_edited)
 
+    def document_text(self) -> str:
+        """The text exactly as it is, for saving and recovery copies.
+
+        toPlainText() turns no-break spaces into plain spaces and line
+        separators (U+2028) into newlines: saving that would change the file.
+        The raw text differs only in its block separators (U+2029)."""
+        return self.document().toRawText().replace("\u2029", "\n")
+
     # -- the suggestions -----------------------------------------------------
     def text_before_cursor(self) -> str:
         """The context for suggestions: all the text before the cursor (the

@@ -36,10 +36,12 @@ from PySide6.QtWidgets import (
 from ..core.checkpoint import atomic_write
 from ..core.device import describe_device, resolve_device
 from ..core.events import Failed, Finished, Progress, Sample
+from ..core.jobs import TrainRequest
 from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
 from . import dialogs
 from .dialogs import ManageModelsDialog, ShortcutsDialog, about_text
+from .documents import ENCODINGS, UTF8, TextFormat, unencodable, write_document
 from .editor import FindBar, WriterEditor
 from .recovery import RecoveredText, RecoverySession
 from .settings import AppSettings
@@ -53,17 +55,24 @@ from .workers import (
     SampleWorker,
     SuggestRequest,
     TrainWorker,
+    UnfinishedRunsWorker,
     WorkerThreads,
+    describe_error,
 )
 
 __all__ = ["MainWindow"]
 
 log = logging.getLogger(__name__)
 
+# The recovery copy is written every AUTOSAVE_MS while the text differs from the
+# last copy: a repeating timer, not a pause in typing, so steady typing is
+# copied too and a crash loses at most this much (plus a write) of work.
 AUTOSAVE_MS = 3000
 SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapshot
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
+NOT_SAVED = ("Nothing on disk was changed, and the text is still here, not saved: "
+             "free some space, or save it elsewhere with Save As.")
 TEXT_FILTER = "Text (*.txt *.md *.markdown *.text);;All files (*)"
 
 
@@ -80,8 +89,8 @@ class MainWindow(QMainWindow):
 
     sample_requested = Signal(object)  # SuggestRequest, to the sample worker
     model_load_requested = Signal(str, str)  # spec (name or path), source
-    read_requested = Signal(int, str)  # request id, path
-    write_requested = Signal(int, str, str)  # request id, path, text
+    read_requested = Signal(int, str, str)  # request id, path, encoding ("" = detect)
+    write_requested = Signal(int, str, str, object)  # request id, path, text, TextFormat
     recovery_write_requested = Signal(int, str, object)  # request id, path, record
     recovery_remove_requested = Signal(int, str)  # request id, path
     document_loaded = Signal(str)  # path of a text just opened
@@ -96,6 +105,7 @@ class MainWindow(QMainWindow):
         self.recovery = RecoverySession()
         self.threads = WorkerThreads(self)
         self.path: str | None = None
+        self.text_format: TextFormat = UTF8  # how the document's file is encoded
         self.model_info: dict[str, Any] | None = None  # the model suggestions come from
         self._model_spec: str | None = None  # the model the writer chose
         self._loading_spec: str | None = None
@@ -103,12 +113,15 @@ class MainWindow(QMainWindow):
         self._request: SuggestRequest | None = None
         self.last_request_done: tuple[int, str] | None = None  # (id, outcome)
         self._io_id = 0
-        self._saving: dict[int, tuple[str, str]] = {}  # id -> (path, text)
+        self._saving: dict[int, tuple[str, str, TextFormat]] = {}  # id -> path, text, fmt
         self._opening: int | None = None
+        self._opening_encoding = ""  # the encoding asked for ("" = detected)
         self._recovery_dirty = False
         self._recovery_written = False
         self._orphans: list[RecoveredText] = []
         self._scan_worker: CorpusScanWorker | None = None
+        self._runs_task = 0  # the latest look for unfinished runs
+        self._unfinished: dict[str, dict[str, Any]] = {}
         self._task_id = 0
         self._scan_quiet = False
         self._train_worker: TrainWorker | None = None
@@ -126,6 +139,7 @@ class MainWindow(QMainWindow):
             self.scan_corpus(self.training.corpus, quiet=True)  # remembered folder
         self._refresh_models()
         self._load_initial_model()
+        self._find_unfinished_runs()
         self._offer_recovery()
         self._autosave_timer = QTimer(self)
         self._autosave_timer.setInterval(AUTOSAVE_MS)
@@ -201,8 +215,12 @@ class MainWindow(QMainWindow):
         self.training_label.setObjectName("trainingLabel")
         self.count_label = QLabel(self)
         self.count_label.setObjectName("countLabel")
-        for label in (self.count_label, self.model_label, self.device_label,
-                      self.training_label):
+        self.encoding_label = QLabel(self.text_format.label, self)
+        self.encoding_label.setObjectName("encodingLabel")
+        self.encoding_label.setToolTip("How the text is stored in its file; Save "
+                                       "writes it back the same way")
+        for label in (self.count_label, self.encoding_label, self.model_label,
+                      self.device_label, self.training_label):
             status.addPermanentWidget(label)
         self.device_label.setText(f"Suggestions on {device_text(torch.device('cpu'))}")
         self._count_timer = QTimer(self)
@@ -227,6 +245,7 @@ class MainWindow(QMainWindow):
         self.training.stop_clicked.connect(self._on_training_stop_clicked)
         self.training.load_trained_clicked.connect(self._on_training_load_trained_clicked)
         self.training.snapshot_toggled.connect(self._on_training_snapshot_toggled)
+        self.training.resume_run_clicked.connect(self._on_training_resume_run_clicked)
 
     def _action(self, menu: QMenu, text: str, slot, shortcut=None, name: str = "") -> QAction:
         action = QAction(text, self)
@@ -247,6 +266,8 @@ class MainWindow(QMainWindow):
                      "openAction")
         self.recent_menu = file.addMenu("Open &Recent")
         self.recent_menu.setObjectName("recentMenu")
+        self._action(file, "Reopen with &Encoding…", self._on_reopen_encoding_triggered,
+                     None, "reopenEncodingAction")
         file.addSeparator()
         self._action(file, "&Save", self.save, QKeySequence.StandardKey.Save, "saveAction")
         self._action(file, "Save &As…", self.save_as, QKeySequence.StandardKey.SaveAs,
@@ -496,6 +517,7 @@ class MainWindow(QMainWindow):
     @Slot()
     def _on_models_changed(self) -> None:
         self._refresh_models()
+        self._find_unfinished_runs()
 
     @Slot()
     def _on_import_triggered(self) -> None:
@@ -689,7 +711,7 @@ class MainWindow(QMainWindow):
 
     def _keep_discarded_copy(self) -> None:
         """Even discarded text goes to recovery/old for a while: never lost."""
-        text = self.editor.toPlainText()
+        text = self.editor.document_text()
         if not text.strip():
             return
         import json
@@ -697,7 +719,7 @@ class MainWindow(QMainWindow):
         old = self.recovery.folder / "old"
         try:
             old.mkdir(parents=True, exist_ok=True)
-            record = self.recovery.record(text, self.path)
+            record = self.recovery.record(text, self.path, self.text_format.to_dict())
             atomic_write(old / f"discarded-{time.time_ns()}.json",
                          json.dumps(record, ensure_ascii=False).encode("utf-8"))
         except OSError as exc:
@@ -708,23 +730,32 @@ class MainWindow(QMainWindow):
         path = self.path or self._ask_save_path()
         if not path:
             return False
-        text = self.editor.toPlainText()
-        try:
-            atomic_write(Path(path), text.encode("utf-8"))
-        except OSError as exc:
-            self.show_error("Cannot save", f"{path}: {exc.strerror or exc}")
+        text = self.editor.document_text()
+        fmt = self._format_for_saving(text)
+        if fmt is None:
             return False
-        self._after_save(path)
+        try:
+            write_document(path, text, fmt)
+        except (OSError, ValueError) as exc:
+            self.show_error("Cannot save", f"{describe_error(exc)}\n\n{NOT_SAVED}")
+            return False
+        self._after_save(path, fmt)
         return True
 
-    def _after_save(self, path: str) -> None:
-        self._set_clean_document(path)
-        self._status(f"Saved {path}")
+    def _after_save(self, path: str, fmt: TextFormat) -> None:
+        changed = fmt != self.text_format
+        self._set_clean_document(path, fmt)
+        self._status(f"Saved {path}" + (f" as {fmt.label}" if changed else ""))
         self.document_saved.emit(path)
 
-    def _set_clean_document(self, path: str) -> None:
-        """The editor now holds exactly the file at `path`."""
+    def _set_format(self, fmt: TextFormat) -> None:
+        self.text_format = fmt
+        self.encoding_label.setText(fmt.label)
+
+    def _set_clean_document(self, path: str, fmt: TextFormat) -> None:
+        """The editor now holds exactly the file at `path`, stored as `fmt`."""
         self.path = path
+        self._set_format(fmt)
         self.editor.document().setModified(False)
         self.settings.set("files/last_dir", str(Path(path).parent))
         self.settings.add_recent(path)
@@ -744,6 +775,7 @@ class MainWindow(QMainWindow):
             return
         self.editor.setPlainText("")
         self.path = None
+        self._set_format(UTF8)
         self.editor.document().setModified(False)
         self._remove_recovery_copy()
         self._update_title()
@@ -755,26 +787,48 @@ class MainWindow(QMainWindow):
         if path:
             self.open_file(path)
 
-    def open_file(self, path: str) -> None:
-        """Read `path` (off the GUI thread) into the editor."""
+    def open_file(self, path: str, encoding: str = "") -> None:
+        """Read `path` (off the GUI thread) into the editor, in `encoding` (a
+        Python codec name; "" detects it)."""
         if not self._confirm_discard():
             return
         self._io_id += 1
         self._opening = self._io_id
+        self._opening_encoding = encoding
         self._status(f"Opening {path}…", 0)
-        self.read_requested.emit(self._io_id, str(path))
+        self.read_requested.emit(self._io_id, str(path), encoding)
 
-    @Slot(int, str, str, str)
-    def _on_file_read_done(self, request_id: int, path: str, text: str, encoding: str) -> None:
+    @Slot()
+    def _on_reopen_encoding_triggered(self) -> None:
+        if not self.path:
+            self.show_error("Nothing to reopen", "This text is not in a file yet: "
+                            "Reopen with Encoding reads the current file again.")
+            return
+        items = list(ENCODINGS)
+        if self.text_format.encoding not in items:
+            items.insert(0, self.text_format.encoding)
+        choice, ok = QInputDialog.getItem(
+            self, "Reopen with encoding", f"Read “{self.document_name()}” again as:",
+            items, items.index(self.text_format.encoding), False)
+        if ok and choice:
+            self.open_file(self.path, choice)
+
+    @Slot(int, str, str, object, bool)
+    def _on_file_read_done(self, request_id: int, path: str, text: str,
+                           fmt: TextFormat, mixed: bool) -> None:
         if request_id != self._opening:
             return
         self._opening = None
         self.editor.setPlainText(text)
         self.editor.moveCursor(QTextCursor.MoveOperation.End)
-        self._set_clean_document(path)
-        note = "" if encoding in ("utf-8", "utf-8-sig") else \
-            f" (read as {encoding}; it will be saved as UTF-8)"
-        self._status(f"Opened {path}{note}", 8000)
+        self._set_clean_document(path, fmt)
+        notes = []
+        if fmt.encoding != "utf-8":
+            notes.append(f"read as {fmt.encoding}; Save writes it back in {fmt.encoding}")
+        if mixed:
+            notes.append(f"mixed line endings: Save writes {fmt.newline_name}")
+        note = f" ({'; '.join(notes)})" if notes else ""
+        self._status(f"Opened {path}{note}", 10_000)
         self.document_loaded.emit(path)
 
     @Slot()
@@ -790,11 +844,33 @@ class MainWindow(QMainWindow):
         if path:
             self.save_to(path)
 
-    def save_to(self, path: str) -> None:
+    def save_to(self, path: str) -> bool:
+        """Save (off the GUI thread) in the document's encoding; False if not
+        started (the text holds characters that encoding cannot represent and
+        the writer declined UTF-8)."""
+        text = self.editor.document_text()
+        fmt = self._format_for_saving(text)
+        if fmt is None:
+            return False
         self._io_id += 1
-        text = self.editor.toPlainText()
-        self._saving[self._io_id] = (path, text)
-        self.write_requested.emit(self._io_id, path, text)
+        self._saving[self._io_id] = (path, text, fmt)
+        self.write_requested.emit(self._io_id, path, text, fmt)
+        return True
+
+    def _format_for_saving(self, text: str) -> TextFormat | None:
+        """The document's format; UTF-8 if its encoding cannot represent the
+        text and the writer agrees; None: do not save (never a lossy write)."""
+        fmt = self.text_format
+        if fmt.is_unicode:
+            return fmt
+        bad = unencodable(text, fmt.encoding)
+        if not bad:
+            return fmt
+        if dialogs.ask_save_as_utf8(self, self.document_name(), fmt.label, bad):
+            return TextFormat("utf-8", False, fmt.newline)
+        self._status(f"Not saved: {fmt.encoding} cannot hold "
+                     f"{' '.join(bad[:8])}; remove them, or save as UTF-8.", 15_000)
+        return None
 
     @Slot(int, str, str)
     def _on_file_written(self, request_id: int, path: str, kind: str) -> None:
@@ -803,11 +879,12 @@ class MainWindow(QMainWindow):
             return
         if kind != "save" or request_id not in self._saving:
             return
-        _path, text = self._saving.pop(request_id)
-        if self.editor.toPlainText() == text:
-            self._after_save(path)
+        _path, text, fmt = self._saving.pop(request_id)
+        if self.editor.document_text() == text:
+            self._after_save(path, fmt)
         else:  # typed on while it was written: saved, but not all of it
             self.path = path
+            self._set_format(fmt)
             self._update_title()
             self._status(f"Saved {path} (newer changes are not saved yet)")
 
@@ -818,11 +895,12 @@ class MainWindow(QMainWindow):
             if request_id == self._opening:
                 self._opening = None
                 self._status("")
-                self.settings.remove_recent(path)
-                self._rebuild_recent_menu()
+                if not self._opening_encoding:  # not just the wrong encoding asked
+                    self.settings.remove_recent(path)
+                    self._rebuild_recent_menu()
                 self.show_error("Cannot open the file", message)
         elif kind == "save":
-            self.show_error("Cannot save", message)
+            self.show_error("Cannot save", f"{message}\n\n{NOT_SAVED}")
         else:
             self._status(f"Could not write the recovery copy: {message}", 10_000)
 
@@ -851,7 +929,8 @@ class MainWindow(QMainWindow):
         if not self.editor.document().isModified():
             self._remove_recovery_copy()
             return
-        record = self.recovery.record(self.editor.toPlainText(), self.path)
+        record = self.recovery.record(self.editor.document_text(), self.path,
+                                      self.text_format.to_dict())
         self._io_id += 1
         self.recovery_write_requested.emit(self._io_id, str(self.recovery.file), record)
 
@@ -887,6 +966,7 @@ class MainWindow(QMainWindow):
         cursor.insertText(orphan.text)
         self.editor.setTextCursor(cursor)
         self.path = orphan.document_path
+        self._set_format(TextFormat.from_dict(orphan.file_format))
         self.editor.document().setModified(True)
         self._update_title()
         self.recovery.retire(orphan)
@@ -963,10 +1043,24 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot train", str(exc))
             return
         self.settings.set("training/corpus", self.training.corpus)
+        self._start_training(request)
+
+    @Slot(str)
+    def _on_training_resume_run_clicked(self, name: str) -> None:
+        run = self._unfinished.get(name)
+        if self._train_worker is not None or run is None:
+            return
+        # The run's own settings, time limit included; only the device may change.
+        device = str(self.training.device.currentData())
+        self._start_training(TrainRequest(Path(run["corpus"]), name=name, resume=True,
+                                          train_overrides={"device": device}))
+
+    def _start_training(self, request: TrainRequest) -> None:
         worker = TrainWorker(request, self.store.root)
         worker.reading.connect(self._on_train_reading)
         worker.planned.connect(self._on_train_planned)
         worker.progressed.connect(self._on_train_progressed)
+        worker.noticed.connect(self._on_train_noticed)
         worker.failed.connect(self._on_train_failed)
         worker.finished.connect(self._on_train_finished)
         self._train_worker = worker
@@ -975,6 +1069,27 @@ class MainWindow(QMainWindow):
         self.training.set_state("reading")
         self.training_label.setText("Training: reading texts")
         self.threads.start(worker, "training")
+
+    def _find_unfinished_runs(self) -> None:
+        """Look (off the GUI thread) for runs that can be resumed."""
+        self._runs_task += 1
+        worker = UnfinishedRunsWorker(self.store.root, self._runs_task)
+        worker.succeeded.connect(self._on_unfinished_runs_found)
+        self.threads.start(worker, "unfinished runs")
+
+    @Slot(int, object)
+    def _on_unfinished_runs_found(self, task_id: int, runs: list) -> None:
+        if task_id != self._runs_task:
+            return
+        running = self._train_plan["name"] if self._train_plan else None
+        runs = [r for r in runs if r["name"] != running and r["corpus"]]
+        self._unfinished = {r["name"]: r for r in runs}
+        self.training.set_unfinished_runs(runs)
+
+    @Slot(str)
+    def _on_train_noticed(self, message: str) -> None:
+        self.training.add_notice(message)
+        self._status(f"Training: {message}", 15_000)
 
     @Slot(int, int)
     def _on_train_reading(self, done: int, total: int) -> None:
@@ -1026,6 +1141,7 @@ class MainWindow(QMainWindow):
     @Slot(str)
     def _on_train_finished(self, outcome: str) -> None:
         self._train_worker = None
+        self._find_unfinished_runs()  # a stopped run can be resumed later
         self.training.set_state("idle")
         self.training_label.setText(f"Training: {outcome}")
         if self._train_plan and self._use_snapshot and self.model_info and \

@@ -40,6 +40,7 @@ class RecoveredText:
     text: str
     document_path: str | None
     saved: str  # ISO time of the copy
+    file_format: dict[str, Any] | None = None  # TextFormat.to_dict() of the file
 
     @property
     def label(self) -> str:
@@ -60,11 +61,14 @@ class RecoverySession:
         if not self._lock.tryLock(0):  # pragma: no cover - a fresh name
             log.warning("could not lock %s", self._lock.fileName())
 
-    def record(self, text: str, document_path: str | None) -> dict[str, Any]:
-        """What the file worker writes to `self.file`."""
+    def record(self, text: str, document_path: str | None,
+               file_format: dict[str, Any] | None = None) -> dict[str, Any]:
+        """What the file worker writes to `self.file`; `file_format` is how the
+        document's file is encoded, so a restored text saves back the same way."""
         return {"format": "lstmwriter-recovery", "pid": os.getpid(),
                 "saved": _dt.datetime.now().isoformat(timespec="seconds"),
-                "document_path": document_path, "text": text}
+                "document_path": document_path, "file_format": file_format,
+                "text": text}
 
     def orphans(self) -> list[RecoveredText]:
         """Copies left by sessions that ended without cleaning up, newest first."""
@@ -81,7 +85,8 @@ class RecoverySession:
                 data = json.loads(path.read_text(encoding="utf-8"))
                 found.append(RecoveredText(path, str(data["text"]),
                                            data.get("document_path"),
-                                           str(data.get("saved", ""))))
+                                           str(data.get("saved", "")),
+                                           data.get("file_format")))
             except (OSError, ValueError, KeyError, TypeError) as exc:
                 log.warning("unreadable recovery copy %s: %s", path, exc)
                 self._retire(path)

@@ -80,6 +80,7 @@ class TrainingPanel(QWidget):
     stop_clicked = Signal()
     load_trained_clicked = Signal(str)  # name of the model just trained
     snapshot_toggled = Signal(bool)  # suggest from the model being trained
+    resume_run_clicked = Signal(str)  # name of an unfinished run to continue
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -188,6 +189,27 @@ class TrainingPanel(QWidget):
         self.status = QLabel("", self)
         self.status.setObjectName("trainingStatus")
         self.status.setWordWrap(True)
+        self.notices = QLabel("", self)
+        self.notices.setObjectName("trainingNotices")
+        self.notices.setWordWrap(True)
+        self.notices.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.notices.hide()
+        self._notices: list[str] = []
+        self.unfinished = QFrame(self)
+        self.unfinished.setObjectName("unfinishedRuns")
+        self.unfinished_selector = QComboBox(self.unfinished)
+        self.unfinished_selector.setObjectName("unfinishedRunSelector")
+        self.resume_run_button = QPushButton("Resume run", self.unfinished)
+        self.resume_run_button.setObjectName("resumeRunButton")
+        self.resume_run_button.setToolTip("Continue this run from its last checkpoint "
+                                          "(it was stopped, or the app was closed "
+                                          "unexpectedly)")
+        unfinished_row = QHBoxLayout(self.unfinished)
+        unfinished_row.setContentsMargins(0, 0, 0, 0)
+        unfinished_row.addWidget(QLabel("Unfinished run:", self.unfinished))
+        unfinished_row.addWidget(self.unfinished_selector, 1)
+        unfinished_row.addWidget(self.resume_run_button)
+        self.unfinished.hide()
         self.load_trained = QPushButton(self)
         self.load_trained.setObjectName("loadTrainedButton")
         self.load_trained.hide()
@@ -237,8 +259,10 @@ class TrainingPanel(QWidget):
         buttons.addStretch(1)
         run = QVBoxLayout()
         run.addLayout(buttons)
+        run.addWidget(self.unfinished)
         run.addWidget(self.progress)
         run.addWidget(self.status)
+        run.addWidget(self.notices)
         run.addWidget(self.chart, 1)
         run.addWidget(self.load_trained)
         run.addWidget(self.snapshot)
@@ -266,6 +290,7 @@ class TrainingPanel(QWidget):
         self.pause_button.clicked.connect(self.pause_clicked)
         self.stop_button.clicked.connect(self.stop_clicked)
         self.load_trained.clicked.connect(self._on_load_trained_clicked)
+        self.resume_run_button.clicked.connect(self._on_resume_run_clicked)
         self.snapshot.toggled.connect(self.snapshot_toggled)
 
     # -- what to train -----------------------------------------------------------
@@ -353,6 +378,7 @@ class TrainingPanel(QWidget):
             widget.setEnabled(not running)
         self.level.setEnabled(not running and not self.init.currentData())
         self.device.setEnabled(not running and self.device.count() > 2)
+        self.unfinished.setEnabled(not running)
         if state == "reading":
             self.progress.setRange(0, 0)  # busy
             self.progress.setFormat("Reading your texts…")
@@ -370,6 +396,9 @@ class TrainingPanel(QWidget):
         self.load_trained.hide()
         self.progress.setValue(0)
         self.status.setText("")
+        self._notices = []
+        self.notices.clear()
+        self.notices.hide()
 
     def show_plan(self, plan: dict[str, Any]) -> None:
         model = plan["model"]
@@ -406,6 +435,32 @@ class TrainingPanel(QWidget):
         self._trained_name = event.name
         self.load_trained.setText(f"Use “{event.name}” for suggestions")
         self.load_trained.show()
+
+    def add_notice(self, message: str) -> None:
+        """A warning from the trainer that did not stop the run (a damaged
+        checkpoint passed over, a NaN rolled back, a smaller batch)."""
+        self._notices.append(message)
+        shown = self._notices[-5:]
+        more = len(self._notices) - len(shown)
+        lines = "<br>".join(f"⚠ {_escape(n)}" for n in shown)
+        if more:
+            lines = f"({more} earlier notices in the log)<br>{lines}"
+        self.notices.setText(f"<span style='color:#b35900'>{lines}</span>")
+        self.notices.setToolTip("\n".join(self._notices[-40:]))
+        self.notices.show()
+
+    def set_unfinished_runs(self, runs: list[dict[str, Any]]) -> None:
+        """Offer Resume for runs whose checkpoint says they did not finish
+        (`name`, `step`, `saved`); hidden when there are none."""
+        current = self.unfinished_selector.currentData()
+        self.unfinished_selector.clear()
+        for run in runs:
+            saved = str(run.get("saved", ""))[:16].replace("T", " ")
+            self.unfinished_selector.addItem(
+                f"{run['name']} (step {run.get('step', 0):,}, {saved})", run["name"])
+        index = self.unfinished_selector.findData(current)
+        self.unfinished_selector.setCurrentIndex(max(0, index))
+        self.unfinished.setVisible(bool(runs))
 
     def show_failure(self, message: str) -> None:
         self.status.setText(f"<span style='color:#c0392b'>{_escape(message)}</span>")
@@ -507,6 +562,12 @@ class TrainingPanel(QWidget):
         self.advanced.setVisible(shown)
         self.advanced_toggle.setArrowType(Qt.ArrowType.DownArrow if shown
                                           else Qt.ArrowType.RightArrow)
+
+    @Slot()
+    def _on_resume_run_clicked(self) -> None:
+        name = self.unfinished_selector.currentData()
+        if name:
+            self.resume_run_clicked.emit(str(name))
 
     @Slot()
     def _on_load_trained_clicked(self) -> None:

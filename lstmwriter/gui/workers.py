@@ -20,11 +20,18 @@ import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.checkpoint import atomic_write
-from ..core.corpus import CorpusError, decode_bytes, prepare_corpus
+from ..core.corpus import CorpusError, prepare_corpus
 from ..core.jobs import TrainRequest, plan_training
 from ..core.sampling import SampleOptions, Sampler
 from ..core.store import ModelStore
-from ..core.training import Trainer, TrainingControl
+from ..core.training import (
+    CHECKPOINT_META,
+    CHECKPOINT_PREV_META,
+    Trainer,
+    TrainingControl,
+    read_checkpoint_meta,
+)
+from .documents import TextFormat, read_document, write_document
 
 __all__ = [
     "CorpusScanWorker",
@@ -34,8 +41,10 @@ __all__ = [
     "SuggestRequest",
     "TaskWorker",
     "TrainWorker",
+    "UnfinishedRunsWorker",
     "WorkerThreads",
     "describe_error",
+    "find_unfinished_runs",
 ]
 
 log = logging.getLogger(__name__)
@@ -194,6 +203,41 @@ class CorpusScanWorker(TaskWorker):
         super().__init__(scan, f"reading {folder}", task_id)
 
 
+def find_unfinished_runs(root: Path) -> list[dict[str, Any]]:
+    """Model folders under `root` whose last checkpoint says the run did not
+    finish (stopped, or the app was killed), newest first; each a dict with
+    `name`, `step`, `saved` (ISO time) and `corpus` (the folder it read)."""
+    runs: list[dict[str, Any]] = []
+    try:
+        folders = sorted(p for p in Path(root).iterdir() if p.is_dir())
+    except OSError:
+        return runs
+    for folder in folders:
+        if not any((folder / n).is_file() for n in (CHECKPOINT_META, CHECKPOINT_PREV_META)):
+            continue
+        try:
+            meta = read_checkpoint_meta(folder)
+        except (OSError, ValueError) as exc:  # damaged or foreign: nothing to offer
+            log.info("no resumable checkpoint in %s: %s", folder, exc)
+            continue
+        if meta.get("finished", True):
+            continue
+        runs.append({"name": folder.name, "step": int(meta.get("run", {}).get("step", 0)),
+                     "saved": str(meta.get("saved", "")),
+                     "corpus": str((meta.get("corpus") or {}).get("path", ""))})
+    runs.sort(key=lambda run: run["saved"], reverse=True)
+    return runs
+
+
+class UnfinishedRunsWorker(TaskWorker):
+    """Looks for unfinished training runs in the store (reads each checkpoint's
+    JSON, so off the GUI thread); the result is `find_unfinished_runs`'s list."""
+
+    def __init__(self, root: Path, task_id: int = 0) -> None:
+        super().__init__(lambda _progress, _cancel: find_unfinished_runs(root),
+                         "looking for unfinished runs", task_id)
+
+
 class ModelTaskWorker(TaskWorker):
     """Import or export a model off the GUI thread (model files can be large)."""
 
@@ -204,6 +248,7 @@ class TrainWorker(QObject):
     reading = Signal(int, int)  # files read, files in all
     planned = Signal(dict)  # name, model_dir, preset, level, model, train, corpus
     progressed = Signal(object)  # Progress | Sample | CheckpointSaved | Finished | Failed
+    noticed = Signal(str)  # a warning that does not stop the run (Trainer.notices)
     failed = Signal(str)  # message for the user
     finished = Signal(str)  # "done" | "cancelled" | "failed", always last
 
@@ -214,6 +259,8 @@ class TrainWorker(QObject):
         self._cancel = threading.Event()
         self._control = TrainingControl()
         self._throttle = _Throttle()
+        self._trainer: Trainer | None = None
+        self._notices_sent = 0
 
     # Called directly from the GUI thread: plain thread-safe flags.
     def request_stop(self) -> None:
@@ -246,7 +293,9 @@ class TrainWorker(QObject):
                 "corpus": dict(job.corpus),
                 "init_from": job.init_from,
             })
-            outcome = Trainer(job).run(self.progressed.emit, self._control)
+            self._trainer = Trainer(job)  # a resume may already have a notice
+            self._send_notices()
+            outcome = self._trainer.run(self._on_event, self._control)
         except Exception as exc:
             if self._cancel.is_set() and isinstance(exc, CorpusError):
                 outcome = "cancelled"  # stopped while the corpus was being read
@@ -254,7 +303,19 @@ class TrainWorker(QObject):
                 log.exception("training failed")
                 self.failed.emit(describe_error(exc))
         finally:
+            self._send_notices()
             self.finished.emit(outcome)
+
+    def _on_event(self, event: object) -> None:
+        self._send_notices()  # before the event that follows them
+        self.progressed.emit(event)
+
+    def _send_notices(self) -> None:
+        """Emit the trainer's new notices (appended on this thread)."""
+        notices = self._trainer.notices if self._trainer is not None else []
+        while self._notices_sent < len(notices):
+            self.noticed.emit(notices[self._notices_sent])
+            self._notices_sent += 1
 
 
 @dataclass(frozen=True)
@@ -293,15 +354,15 @@ class SampleWorker(QObject):
         ("user", "startup", "snapshot") and comes back in the signals."""
         try:
             loaded = ModelStore(self._store_root).load(spec)
+            if self._sampler is None:
+                self._sampler = Sampler(loaded)
+            else:
+                self._sampler.replace_model(loaded)
         except Exception as exc:
             if source != "snapshot":
                 log.exception("loading model %s failed", spec)
             self.model_failed.emit(spec, source, describe_error(exc))
             return
-        if self._sampler is None:
-            self._sampler = Sampler(loaded)
-        else:
-            self._sampler.replace_model(loaded)
         self.model_loaded.emit({
             "name": loaded.name, "path": str(loaded.path), "level": loaded.level,
             "parameters": loaded.model.num_parameters(), "read_only": loaded.read_only,
@@ -345,31 +406,30 @@ class SampleWorker(QObject):
 class FileWorker(QObject):
     """Reads and writes documents and recovery copies off the GUI thread."""
 
-    read_done = Signal(int, str, str, str)  # request id, path, text, encoding
+    read_done = Signal(int, str, str, object, bool)  # id, path, text, TextFormat, mixed EOLs
     written = Signal(int, str, str)  # request id, path, kind ("save" | "recovery")
     failed = Signal(int, str, str, str)  # request id, path, kind, message
 
-    @Slot(int, str)
-    def read_text(self, request_id: int, path: str) -> None:
-        try:
-            data = Path(path).read_bytes()
-            if not data:
-                text, encoding = "", "utf-8"
-            else:
-                try:
-                    text, encoding = decode_bytes(data)
-                except Exception as exc:  # binary data
-                    raise ValueError(f"{path}: not a text file ({exc})") from None
-        except Exception as exc:
-            self.failed.emit(request_id, path, "open", describe_error(exc))
-            return
-        self.read_done.emit(request_id, path, text, encoding)
-
     @Slot(int, str, str)
-    def write_text(self, request_id: int, path: str, text: str) -> None:
-        """Save a document as UTF-8, atomically (a crash leaves old or new)."""
+    def read_text(self, request_id: int, path: str, encoding: str) -> None:
+        """Read a document; `encoding` "" detects it (documents.read_document)."""
         try:
-            atomic_write(Path(path), text.encode("utf-8"))
+            text, fmt, mixed = read_document(Path(path).read_bytes(), encoding or None)
+        except LookupError:
+            self.failed.emit(request_id, path, "open", f"unknown encoding {encoding!r}")
+            return
+        except Exception as exc:
+            message = f"{path}: {exc}" if isinstance(exc, ValueError) else \
+                describe_error(exc)
+            self.failed.emit(request_id, path, "open", message)
+            return
+        self.read_done.emit(request_id, path, text, fmt, mixed)
+
+    @Slot(int, str, str, object)
+    def write_text(self, request_id: int, path: str, text: str, fmt: TextFormat) -> None:
+        """Save a document in `fmt`, atomically (a crash leaves old or new)."""
+        try:
+            write_document(path, text, fmt)
         except Exception as exc:
             log.warning("saving %s failed: %s", path, exc)
             self.failed.emit(request_id, path, "save", describe_error(exc))

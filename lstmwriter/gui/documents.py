@@ -1,0 +1,183 @@
+"""How a text file is stored (encoding, byte-order mark, line endings), so that
+Save writes it back the way it was read. No Qt here: the file worker and the
+tests use it directly.
+
+Reading reuses the corpus reader's detection (`core.corpus.decode_bytes`: a
+byte-order mark, else strict UTF-8, else cp1252, else latin-1); an encoding
+the writer names ("Reopen with encoding…") is used strictly instead.
+"""
+
+from __future__ import annotations
+
+import codecs
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ..core.checkpoint import atomic_write
+from ..core.corpus import decode_bytes
+
+__all__ = [
+    "ENCODINGS",
+    "UTF8",
+    "TextFormat",
+    "encode_document",
+    "read_document",
+    "unencodable",
+    "write_document",
+]
+
+# Offered by File > Reopen with encoding…; any Python codec name works.
+ENCODINGS = ("utf-8", "cp1252", "latin-1", "iso-8859-15", "utf-16", "utf-16-le",
+             "utf-16-be", "cp1250", "cp1251", "koi8-r", "mac-roman", "shift_jis",
+             "euc-jp", "gb18030", "big5", "euc-kr")
+
+_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE,
+         "utf-16-be": codecs.BOM_UTF16_BE, "utf-32-le": codecs.BOM_UTF32_LE,
+         "utf-32-be": codecs.BOM_UTF32_BE}
+_NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
+
+
+@dataclass(frozen=True)
+class TextFormat:
+    """The bytes a document is saved as: `encoding` (a Python codec, used
+    strictly), a byte-order mark or not, and the line ending."""
+
+    encoding: str = "utf-8"
+    bom: bool = False
+    newline: str = "\n"
+
+    @property
+    def is_unicode(self) -> bool:
+        """UTF-8/16/32: every character can be written (lone surrogates aside)."""
+        return codecs.lookup(self.encoding).name.startswith("utf")
+
+    @property
+    def newline_name(self) -> str:
+        """"LF", "CRLF" or "CR"."""
+        return _NEWLINE_NAMES.get(self.newline, repr(self.newline))
+
+    @property
+    def label(self) -> str:
+        """"UTF-8", "cp1252 · CRLF", "UTF-16 LE with BOM", ..."""
+        name = self.encoding
+        if name.startswith("utf"):
+            name = name.upper().replace("-LE", " LE").replace("-BE", " BE")
+        if self.bom:
+            name += " with BOM"
+        if self.newline != "\n":
+            name += f" · {self.newline_name}"
+        return name
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"encoding": self.encoding, "bom": self.bom, "newline": self.newline}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any] | None) -> TextFormat:
+        """The format stored in a recovery copy; UTF-8 when absent or unusable."""
+        if not isinstance(data, dict):
+            return UTF8
+        try:
+            fmt = cls(str(data["encoding"]), bool(data.get("bom", False)),
+                      str(data.get("newline", "\n")))
+            codecs.lookup(fmt.encoding)
+        except (KeyError, LookupError):
+            return UTF8
+        return fmt if fmt.newline in _NEWLINE_NAMES else UTF8
+
+
+UTF8 = TextFormat()
+
+
+def read_document(data: bytes, encoding: str | None = None
+                  ) -> tuple[str, TextFormat, bool]:
+    """(text with "\\n" line ends, its format, whether the line ends were mixed).
+
+    `encoding` None detects it; raises ValueError for binary data or bytes that
+    are not valid in the encoding asked for, LookupError for an unknown codec."""
+    if not data:
+        return "", UTF8, False
+    if encoding is None:
+        try:
+            text, name = decode_bytes(data)
+        except Exception as exc:  # noqa: BLE001 - the corpus reader's private _Skip
+            raise ValueError(f"not a text file ({exc})") from None
+        if b"\r" not in data:  # no CR byte in any of its encodings: LF only
+            return text, _format_of(name, data), False
+        fmt = _format_of(name, data)
+    else:
+        fmt = _format_of(codecs.lookup(encoding).name, data)
+    start = len(_BOMS[fmt.encoding]) if fmt.bom else 0
+    try:
+        raw = data[start:].decode(fmt.encoding)
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not valid {encoding or fmt.encoding} "
+                         f"(byte {exc.start + start}: {exc.reason})") from None
+    crlf = raw.count("\r\n")
+    counts = {"\n": raw.count("\n") - crlf, "\r\n": crlf, "\r": raw.count("\r") - crlf}
+    newline = max(counts, key=lambda k: (counts[k], k == "\n"))
+    mixed = sum(1 for n in counts.values() if n) > 1
+    if crlf or counts["\r"]:
+        raw = raw.replace("\r\n", "\n").replace("\r", "\n")
+    return raw, TextFormat(fmt.encoding, fmt.bom, newline), mixed
+
+
+def _format_of(name: str, data: bytes) -> TextFormat:
+    """Split a codec name that reads a byte-order mark ("utf-8-sig", "utf-16",
+    "utf-32") into the explicit codec plus `bom`, so that writing puts the same
+    mark (and byte order) back."""
+    codec = codecs.lookup(name).name
+    if codec in ("utf-8", "utf-8-sig"):
+        return TextFormat("utf-8", data.startswith(codecs.BOM_UTF8))
+    if codec in ("utf-16", "utf-32"):
+        for explicit in (f"{codec}-le", f"{codec}-be"):
+            if data.startswith(_BOMS[explicit]):
+                return TextFormat(explicit, True)
+        return TextFormat(f"{codec}-le")  # no mark: Python reads little-endian
+    return TextFormat(codec if codec.startswith("utf") else name.lower())
+
+
+def encode_document(text: str, fmt: TextFormat) -> bytes:
+    """The file's bytes; raises UnicodeEncodeError if `text` holds characters
+    the encoding cannot represent (never replaced silently)."""
+    if fmt.newline != "\n":
+        text = text.replace("\n", fmt.newline)
+    data = text.encode(fmt.encoding)
+    return _BOMS[fmt.encoding] + data if fmt.bom else data
+
+
+def unencodable(text: str, encoding: str, limit: int = 8) -> list[str]:
+    """The distinct characters of `text` that `encoding` cannot represent (at
+    most `limit`, in order of first appearance); empty if all can be."""
+    try:
+        text.encode(encoding)
+        return []
+    except UnicodeEncodeError:
+        pass
+    bad = []
+    for ch in dict.fromkeys(text):  # distinct, in order
+        try:
+            ch.encode(encoding)
+        except UnicodeEncodeError:
+            bad.append(ch)
+            if len(bad) >= limit:
+                break
+    return bad
+
+
+def write_document(path: str | Path, text: str, fmt: TextFormat) -> None:
+    """Save `text` in `fmt` atomically: a temporary file, fsync, rename (a crash
+    or a full disk leaves the old file whole). A symbolic link stays a link (the
+    file it points to is replaced) and the file keeps its permissions."""
+    data = encode_document(text, fmt)  # before touching the disk
+    target = Path(path)
+    if target.is_symlink():
+        target = target.resolve()
+    try:
+        mode: int | None = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = None
+    atomic_write(target, data)
+    if mode is not None and target.stat().st_mode & 0o7777 != mode:
+        os.chmod(target, mode)
