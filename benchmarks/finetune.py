@@ -22,8 +22,9 @@ from lstmwriter.core.store import ModelStore
 from lstmwriter.core.training import Trainer
 
 
-def run(corpus: Path, init: str | None, minutes: float, threads: int) -> list:
-    overrides = dict(max_time=minutes * 60, eval_every=10**9, eval_every_seconds=60,
+def run(corpus: Path, init: str | None, minutes: float, threads: int,
+        **extra) -> list:
+    overrides = dict(**extra, max_time=minutes * 60, eval_every=10**9, eval_every_seconds=60,
                      epochs=1000, threads=threads, device="cpu", valid_fraction=0.1,
                      checkpoint_every=10**9, sample_length=0)
     request = TrainRequest(corpus=corpus, name="scratch" if init is None else "finetuned",
@@ -43,16 +44,27 @@ def main() -> None:
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--plot", type=Path)
+    ap.add_argument("--only", choices=["scratch", "fine-tuned"])
+    ap.add_argument("--finetune-lr", type=float, help="default: half the preset's")
+    ap.add_argument("--finetune-schedule", choices=["plateau", "time"])
     a = ap.parse_args()
     base = str(Path(a.base).resolve()) if Path(a.base).exists() else a.base
     isolate_user_dirs()
     tune_malloc()
     curves = {}
     for label, init in (("scratch", None), ("fine-tuned", base)):
-        marks, job = run(a.corpus, init, a.minutes, a.threads)
+        if a.only and label != a.only:
+            continue
+        extra = {}
+        if init and a.finetune_lr:
+            extra["learning_rate"] = a.finetune_lr
+        if init and a.finetune_schedule:
+            extra["schedule"] = a.finetune_schedule
+        marks, job = run(a.corpus, init, a.minutes, a.threads, **extra)
         curves[label] = marks
         row = {"run": label, "model": f"{job.model_config.rnn_size}x{job.model_config.num_layers}",
-               "learning_rate": job.train_config.learning_rate, "val_loss_by_minute": marks}
+               "learning_rate": job.train_config.learning_rate,
+               "schedule": job.train_config.schedule, "val_loss_by_minute": marks}
         print(json.dumps(row) if a.json else
               f"{label:10} {row['model']:6} " + "  ".join(f"{m:.1f} min {v:.3f}" for m, v in marks),
               flush=True)

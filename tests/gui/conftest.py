@@ -30,6 +30,17 @@ def train_tiny_model(corpus: Path, name: str = "tiny", **model) -> Path:
     return store.root / name
 
 
+@pytest.fixture(autouse=True)
+def hide_bundled_model(request, monkeypatch):
+    """Most GUI tests drive tiny models in an empty store; the bundled default model
+    (which the window loads at start-up) is visible only to tests marked
+    `bundled_model`."""
+    if request.node.get_closest_marker("bundled_model") is None:
+        import lstmwriter.core.store
+
+        monkeypatch.setattr(lstmwriter.core.store, "bundled_model_dir", lambda: None)
+
+
 @pytest.fixture
 def tiny_model(tiny_corpus) -> str:
     train_tiny_model(tiny_corpus)
