@@ -322,11 +322,12 @@ class MainWindow(QMainWindow):
         self._rebuild_recent_menu()
 
     def _start_persistent_workers(self) -> None:
+        # The persistent workers are freed with the window, on the GUI thread,
+        # after their threads have ended (see WorkerThreads.start on deleteLater).
         self.sample_thread = QThread(self)
         self.sample_thread.setObjectName("suggestions")
         self.sample_worker = SampleWorker(self.store.root)
         self.sample_worker.moveToThread(self.sample_thread)
-        self.sample_thread.finished.connect(self.sample_worker.deleteLater)
         self.sample_requested.connect(self.sample_worker.suggest)
         self.model_load_requested.connect(self.sample_worker.load_model)
         self.sample_worker.chunk_ready.connect(self._on_sampler_chunk_ready)
@@ -339,7 +340,6 @@ class MainWindow(QMainWindow):
         self.file_thread.setObjectName("files")
         self.file_worker = FileWorker()
         self.file_worker.moveToThread(self.file_thread)
-        self.file_thread.finished.connect(self.file_worker.deleteLater)
         self.read_requested.connect(self.file_worker.read_text)
         self.write_requested.connect(self.file_worker.write_text)
         self.recovery_write_requested.connect(self.file_worker.write_recovery)

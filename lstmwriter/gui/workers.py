@@ -104,7 +104,10 @@ class WorkerThreads(QObject):
         # Direct: quit from the worker thread, so closeEvent's wait() never needs
         # the GUI event loop.
         worker.finished.connect(thread.quit, Qt.ConnectionType.DirectConnection)
-        worker.finished.connect(worker.deleteLater)
+        # No deleteLater: a PySide object destroyed on its worker thread needs the
+        # GIL inside Qt's connection lock (disconnectNotify), which deadlocks
+        # against a GUI-thread connect(). The worker is freed on the GUI thread
+        # when _sweep drops the last reference, after its thread has ended.
         thread.finished.connect(self._on_thread_finished)
         self._running[thread] = worker
         thread.start()
