@@ -204,13 +204,7 @@ class ManageModelsDialog(QDialog):
         name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=info.name)
         if not ok or not name.strip() or name.strip() == info.name:
             return
-        try:
-            self._store.rename(info.name, name.strip())
-        except (ValueError, OSError) as exc:
-            QMessageBox.warning(self, "Cannot rename", str(exc))
-            return
-        self.refresh()
-        self.models_changed.emit()
+        self._change_store("Cannot rename", self._store.rename, info.name, name.strip())
 
     @Slot()
     def _on_delete_clicked(self) -> None:
@@ -221,10 +215,14 @@ class ManageModelsDialog(QDialog):
                                       f"Delete the model “{info.name}” for good?")
         if answer != QMessageBox.StandardButton.Yes:
             return
+        self._change_store("Cannot delete", self._store.delete, info.name)
+
+    def _change_store(self, failure_title: str, change, *args) -> None:
+        """Apply a store change; on failure say why, on success refresh the list."""
         try:
-            self._store.delete(info.name)
+            change(*args)
         except (ValueError, OSError) as exc:
-            QMessageBox.warning(self, "Cannot delete", str(exc))
+            QMessageBox.warning(self, failure_title, str(exc))
             return
         self.refresh()
         self.models_changed.emit()
