@@ -27,6 +27,7 @@ class ModelConfig:
     embedding_size: int = 64  # 0 means "same as rnn_size"
     dropout: float = 0.0
     tie_weights: bool = False
+    init_range: float = 0.0  # > 0: every weight uniform in ±init_range (Zaremba et al.)
 
     def __post_init__(self) -> None:
         if self.vocab_size < 2:
@@ -35,6 +36,8 @@ class ModelConfig:
             raise ValueError("rnn_size and num_layers must be positive")
         if not 0.0 <= self.dropout < 1.0:
             raise ValueError("dropout must be in [0, 1)")
+        if self.init_range < 0:
+            raise ValueError("init_range must be zero (PyTorch's defaults) or positive")
         if self.tie_weights and self.input_size != self.rnn_size:
             raise ValueError("tied weights need embedding_size equal to rnn_size")
 
@@ -177,7 +180,8 @@ PRESETS: dict[str, Preset] = {
             "ptb-small",
             "Zaremba et al. 2014 small: 200 x 2, 20 steps, no dropout, 13 epochs",
             "word",
-            dict(rnn_size=200, num_layers=2, embedding_size=200, dropout=0.0),
+            dict(rnn_size=200, num_layers=2, embedding_size=200, dropout=0.0,
+                 init_range=0.1),
             dict(
                 _ZAREMBA, seq_length=20, learning_rate=1.0, lr_decay=0.5,
                 lr_decay_after=4, epochs=13,
@@ -187,7 +191,8 @@ PRESETS: dict[str, Preset] = {
             "ptb-medium",
             "Zaremba et al. 2014 medium: 650 x 2, 35 steps, dropout 0.5, 39 epochs",
             "word",
-            dict(rnn_size=650, num_layers=2, embedding_size=650, dropout=0.5),
+            dict(rnn_size=650, num_layers=2, embedding_size=650, dropout=0.5,
+                 init_range=0.05),
             dict(
                 _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=0.8,
                 lr_decay_after=6, epochs=39,
@@ -197,7 +202,8 @@ PRESETS: dict[str, Preset] = {
             "ptb-large",
             "Zaremba et al. 2014 large: 1500 x 2, 35 steps, dropout 0.65, 55 epochs",
             "word",
-            dict(rnn_size=1500, num_layers=2, embedding_size=1500, dropout=0.65),
+            dict(rnn_size=1500, num_layers=2, embedding_size=1500, dropout=0.65,
+                 init_range=0.04),
             dict(
                 _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=1 / 1.15,
                 lr_decay_after=14, epochs=55, grad_clip=10.0,

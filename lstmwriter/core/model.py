@@ -30,6 +30,9 @@ class LSTMLanguageModel(nn.Module):
         self.head = nn.Linear(config.rnn_size, config.vocab_size)
         if config.tie_weights:
             self.head.weight = self.embedding.weight
+        if config.init_range:
+            for weight in self.parameters():
+                nn.init.uniform_(weight, -config.init_range, config.init_range)
 
     def forward(
         self, tokens: torch.Tensor, state: State | None = None
