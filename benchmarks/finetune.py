@@ -5,7 +5,8 @@
 
 Both runs go through `plan_training` exactly as `lstmwriter train` does (`auto` preset
 from scratch; `--init BASE` for fine-tuning), validate on the last 10% of the corpus,
-and report validation loss (nats/char) after each minute of training time.
+and report validation loss (nats/char) after each minute of training time (validating at
+the app's own cadence too, since that drives the plateau learning-rate schedule).
 """
 
 from __future__ import annotations
@@ -23,17 +24,25 @@ from lstmwriter.core.training import Trainer
 
 
 def run(corpus: Path, init: str | None, minutes: float, threads: int,
-        **extra) -> list:
-    overrides = dict(**extra, max_time=minutes * 60, eval_every=10**9, eval_every_seconds=60,
+        model_overrides: dict | None = None, **extra) -> list:
+    # Validation runs at the app's own cadence (it drives the plateau schedule), plus
+    # once at every whole minute of training time for the marks reported here.
+    overrides = dict(**extra, max_time=minutes * 60, eval_every_seconds=60,
                      epochs=1000, threads=threads, device="cpu", valid_fraction=0.1,
                      checkpoint_every=10**9, sample_length=0)
     request = TrainRequest(corpus=corpus, name="scratch" if init is None else "finetuned",
-                           init=init, train_overrides=overrides)
+                           init=init, train_overrides=overrides,
+                           model_overrides=model_overrides or {})
     job = plan_training(request, ModelStore())
     trainer = Trainer(job)
     trainer.run()
-    marks = [(round(h["train_time"] / 60, 2), h["val_loss"]) for h in trainer.state.history]
-    return marks, job
+    history = trainer.state.history
+    marks = []
+    for k in range(1, int(minutes) + 1):
+        at = min(history, key=lambda h: abs(h["train_time"] - 60 * k))
+        marks.append((round(at["train_time"] / 60, 2), at["val_loss"]))
+    curve = [(h["train_time"] / 60, h["val_loss"]) for h in history]
+    return marks, curve, job
 
 
 def main() -> None:
@@ -47,6 +56,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["scratch", "fine-tuned"])
     ap.add_argument("--finetune-lr", type=float, help="default: half the preset's")
     ap.add_argument("--finetune-schedule", choices=["plateau", "time"])
+    ap.add_argument("--finetune-dropout", type=float, help="default: the preset's")
     a = ap.parse_args()
     base = str(Path(a.base).resolve()) if Path(a.base).exists() else a.base
     isolate_user_dirs()
@@ -60,10 +70,11 @@ def main() -> None:
             extra["learning_rate"] = a.finetune_lr
         if init and a.finetune_schedule:
             extra["schedule"] = a.finetune_schedule
-        marks, job = run(a.corpus, init, a.minutes, a.threads, **extra)
-        curves[label] = marks
+        model = {"dropout": a.finetune_dropout} if init and a.finetune_dropout else {}
+        marks, curves[label], job = run(a.corpus, init, a.minutes, a.threads, model, **extra)
         row = {"run": label, "model": f"{job.model_config.rnn_size}x{job.model_config.num_layers}",
                "learning_rate": job.train_config.learning_rate,
+               "dropout": job.model_config.dropout,
                "schedule": job.train_config.schedule, "val_loss_by_minute": marks}
         print(json.dumps(row) if a.json else
               f"{label:10} {row['model']:6} " + "  ".join(f"{m:.1f} min {v:.3f}" for m, v in marks),
@@ -76,7 +87,7 @@ def main() -> None:
 
         fig, ax = plt.subplots(figsize=(6, 4))
         for label, marks in curves.items():
-            ax.plot([m for m, _ in marks], [v for _, v in marks], marker="o", label=label)
+            ax.plot([m for m, _ in marks], [v for _, v in marks], label=label)
         ax.set_xlabel("training time (minutes, 2-core CPU)")
         ax.set_ylabel("validation loss (nats/char)")
         ax.set_title(f"{a.corpus.name}: last 10% held out")

@@ -129,7 +129,18 @@ class Preset:
     train: dict[str, Any] = field(default_factory=dict)
 
 
-_ZAREMBA = dict(optimizer="sgd", schedule="epoch", batch_size=20, grad_clip=5.0)
+
+
+def _zaremba(steps: int, learning_rate: float, grad_clip: float) -> dict[str, Any]:
+    """Zaremba et al.'s SGD settings, restated for this trainer's loss.
+
+    Their learning rate and clipping norm apply to the loss summed over the `steps`
+    time steps (averaged over the batch); this trainer minimises the mean over all
+    tokens, whose gradient is `steps` times smaller, so the same updates need the
+    learning rate times `steps` and the clipping norm divided by `steps`.
+    """
+    return dict(optimizer="sgd", schedule="epoch", batch_size=20, seq_length=steps,
+                learning_rate=learning_rate * steps, grad_clip=grad_clip / steps)
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -183,7 +194,7 @@ PRESETS: dict[str, Preset] = {
             dict(rnn_size=200, num_layers=2, embedding_size=200, dropout=0.0,
                  init_range=0.1),
             dict(
-                _ZAREMBA, seq_length=20, learning_rate=1.0, lr_decay=0.5,
+                _zaremba(steps=20, learning_rate=1.0, grad_clip=5.0), lr_decay=0.5,
                 lr_decay_after=4, epochs=13,
             ),
         ),
@@ -194,7 +205,7 @@ PRESETS: dict[str, Preset] = {
             dict(rnn_size=650, num_layers=2, embedding_size=650, dropout=0.5,
                  init_range=0.05),
             dict(
-                _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=0.8,
+                _zaremba(steps=35, learning_rate=1.0, grad_clip=5.0), lr_decay=0.8,
                 lr_decay_after=6, epochs=39,
             ),
         ),
@@ -205,8 +216,9 @@ PRESETS: dict[str, Preset] = {
             dict(rnn_size=1500, num_layers=2, embedding_size=1500, dropout=0.65,
                  init_range=0.04),
             dict(
-                _ZAREMBA, seq_length=35, learning_rate=1.0, lr_decay=1 / 1.15,
-                lr_decay_after=14, epochs=55, grad_clip=10.0,
+                _zaremba(steps=35, learning_rate=1.0, grad_clip=10.0),
+                lr_decay=1 / 1.15,
+                lr_decay_after=14, epochs=55,
             ),
         ),
     ]

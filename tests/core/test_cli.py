@@ -1,4 +1,5 @@
 import json
+import math
 import subprocess
 import sys
 
@@ -61,3 +62,24 @@ def test_argparse_errors_and_version():
     assert _run("train", "x", "--batch-size", "-3").returncode == 2
     version = _run("--version")
     assert version.returncode == 0 and version.stdout.startswith("lstmwriter ")
+
+
+def test_eval_reports_the_training_loops_perplexity_per_word_with_eos(tmp_path, capsys):
+    """One loss code path: `eval` on the validation file gives the trainer's figure,
+    counting one <eos> per line as the PTB papers do."""
+    lines = ["the cat sat on the mat", "a dog ran in the park", "the dog sat on a cat"]
+    (tmp_path / "train.txt").write_text("\n".join(lines * 30) + "\n", encoding="utf-8")
+    valid = tmp_path / "valid.txt"
+    valid.write_text("the cat ran in the park\na dog sat on the mat\n", encoding="utf-8")
+    assert main(["train", str(tmp_path / "train.txt"), "--valid", str(valid),
+                 "--name", "words", "--preset", "ptb-small", "--rnn-size", "16",
+                 "--embedding-size", "16", "--epochs", "2", "--seq-length", "5",
+                 "--device", "cpu", "--json"]) == 0
+    events = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    best = events[-1]["best_val_loss"]  # the saved model's validation loss
+
+    assert main(["eval", "words", str(valid), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["tokens"] == 6 + 1 + 6 + 1 - 1  # words and <eos>; the first is context
+    assert result["loss"] == pytest.approx(best, abs=1e-5)  # events round to 5 places
+    assert result["perplexity"] == pytest.approx(math.exp(best), rel=1e-4)
