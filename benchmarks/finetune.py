@@ -57,6 +57,8 @@ def main() -> None:
     ap.add_argument("--finetune-lr", type=float, help="default: half the preset's")
     ap.add_argument("--finetune-schedule", choices=["plateau", "time"])
     ap.add_argument("--finetune-dropout", type=float, help="default: the preset's")
+    ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
+                    help="a training setting for both runs, e.g. plateau_patience=3")
     a = ap.parse_args()
     base = str(Path(a.base).resolve()) if Path(a.base).exists() else a.base
     isolate_user_dirs()
@@ -65,7 +67,8 @@ def main() -> None:
     for label, init in (("scratch", None), ("fine-tuned", base)):
         if a.only and label != a.only:
             continue
-        extra = {}
+        extra = {key: json.loads(value) for key, value in
+                 (item.split("=", 1) for item in a.set)}
         if init and a.finetune_lr:
             extra["learning_rate"] = a.finetune_lr
         if init and a.finetune_schedule:

@@ -48,6 +48,9 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--lr", type=positive_float, dest="learning_rate")
     g.add_argument("--optimizer", choices=["adam", "sgd"])
     g.add_argument("--schedule", choices=["plateau", "epoch", "time"])
+    g.add_argument("--plateau-patience", type=positive_int, metavar="EVALS",
+                   help="plateau: halve the learning rate after this many validations "
+                        "in a row without a new best (default 3)")
     g.add_argument("--grad-clip", type=non_negative_float)
     g.add_argument("--epochs", type=positive_int)
     g.add_argument("--max-time", type=non_negative_float, metavar="SECONDS",
@@ -83,8 +86,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
 
 _MODEL_KEYS = ("rnn_size", "num_layers", "embedding_size", "dropout", "tie_weights")
 _TRAIN_KEYS = ("seq_length", "batch_size", "learning_rate", "optimizer", "schedule",
-               "grad_clip", "epochs", "max_time", "eval_every", "checkpoint_every",
-               "seed", "device", "autocast", "threads")
+               "plateau_patience", "grad_clip", "epochs", "max_time", "eval_every",
+               "checkpoint_every", "seed", "device", "autocast", "threads")
 
 
 def request_from_args(args: argparse.Namespace) -> TrainRequest:

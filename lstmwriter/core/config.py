@@ -66,10 +66,12 @@ class TrainConfig:
     grad_clip: float = 5.0
     epochs: int = 50
     max_time: float = 0.0  # seconds of training; 0 = no limit
-    # Learning-rate schedule: "plateau" halves (lr_decay) when validation stalls;
-    # "epoch" multiplies by lr_decay every epoch after lr_decay_after (Zaremba et al.).
+    # Learning-rate schedule: "plateau" halves (lr_decay) when validation has not
+    # improved for plateau_patience evaluations in a row; "epoch" multiplies by lr_decay
+    # every epoch after lr_decay_after (Zaremba et al.); "time" is a cosine over max_time.
     schedule: str = "plateau"
     lr_decay: float = 0.5
+    plateau_patience: int = 3
     lr_decay_after: int = 0
     min_learning_rate: float = 1e-5
     eval_every: int = 0  # steps between validations; 0 = twice per epoch
@@ -91,6 +93,7 @@ class TrainConfig:
             "learning_rate": self.learning_rate > 0,
             "optimizer": self.optimizer in ("adam", "sgd"),
             "schedule": self.schedule in ("plateau", "epoch", "time"),
+            "plateau_patience": self.plateau_patience >= 1,
             "grad_clip": self.grad_clip >= 0,
             "epochs": self.epochs >= 1,
             "max_time": self.max_time >= 0,

@@ -433,7 +433,7 @@ class Trainer:
             st.bad_evals = 0
         else:
             st.bad_evals += 1
-            if cfg.schedule == "plateau":
+            if cfg.schedule == "plateau" and st.bad_evals % cfg.plateau_patience == 0:
                 self._set_learning_rate(max(cfg.min_learning_rate,
                                             self.learning_rate * cfg.lr_decay))
         self._last_good = self._snapshot()

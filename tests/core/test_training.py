@@ -91,3 +91,19 @@ def test_nonfinite_loss_rolls_back_and_lowers_lr(tiny_corpus, tmp_path):
     assert trainer._train_step(0) is None
     assert trainer.learning_rate == lr / 2
     assert torch.isfinite(trainer.model.head.bias).all()
+
+
+def test_plateau_halves_the_learning_rate_only_after_patience_bad_evaluations(
+        tiny_corpus, tmp_path, monkeypatch):
+    from lstmwriter.core.evaluation import Evaluation
+
+    trainer = Trainer(tiny_job(tiny_corpus, tmp_path / "m", learning_rate=0.01,
+                               sample_length=0, plateau_patience=3))
+    losses = iter([2.0, 1.9, 1.95, 1.92, 1.91, 1.93, 1.8, 1.85])
+    monkeypatch.setattr(trainer, "_evaluate", lambda: Evaluation(next(losses), 100, 1.0))
+    rates = []
+    for _ in range(8):
+        trainer._validate(None)
+        rates.append(trainer.learning_rate)
+    # the third evaluation in a row without a new best halves it; a new best resets
+    assert rates == [0.01, 0.01, 0.01, 0.01, 0.005, 0.005, 0.005, 0.005]
