@@ -82,9 +82,10 @@ def plan_training(
                          f"not {level}-level")
     model_values = {**preset.model,
                     **{k: v for k, v in request.model_overrides.items() if v is not None}}
-    if base is not None:  # fine-tuning keeps the base model's shape
+    if base is not None:  # fine-tuning keeps the base model's shape and dropout
         shape = base.model.config.to_dict()
-        shape["dropout"] = model_values.get("dropout", shape["dropout"])
+        if request.model_overrides.get("dropout") is not None:
+            shape["dropout"] = request.model_overrides["dropout"]
         model_config = ModelConfig.from_dict(shape)
     else:
         model_config = ModelConfig(vocab_size=corpus.tokenizer.vocab_size,

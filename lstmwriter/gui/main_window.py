@@ -418,7 +418,8 @@ class MainWindow(QMainWindow):
             self.model_selector.setCurrentIndex(index)
         finally:
             self.model_selector.blockSignals(False)
-        self.training.set_default_available(any(i.name == DEFAULT_MODEL_NAME for i in infos))
+        default = next((i for i in infos if i.name == DEFAULT_MODEL_NAME), None)
+        self.training.set_default_model(default.meta.get("model") if default else None)
 
     def _load_initial_model(self) -> None:
         last = self.settings.get("model/last", "")

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ..core.config import PRESETS, preset_names, resolve_preset
 from ..core.device import available_devices
 from ..core.events import Finished, Progress, Sample
-from ..core.jobs import TrainRequest
+from ..core.jobs import FINETUNE_LR_SCALE, TrainRequest
 from .loss_chart import LossChart
 
 __all__ = ["ADVANCED_FIELDS", "TrainingPanel", "format_duration"]
@@ -89,6 +89,7 @@ class TrainingPanel(QWidget):
         self._report: dict[str, Any] | None = None
         self._filling = False
         self._edited: set[str] = set()
+        self._base_shape: dict[str, Any] = {}  # the default model's, for fine-tuning
         self._trained_name: str | None = None
         self._samples_step = -1
         self._samples: list[str] = []
@@ -306,12 +307,15 @@ class TrainingPanel(QWidget):
         """Put a folder in the field (remembered one, or from a test)."""
         self.corpus_path.setText(path)
 
-    def set_default_available(self, available: bool) -> None:
-        """Offer "start from the default model" only when it is installed."""
+    def set_default_model(self, shape: dict[str, Any] | None) -> None:
+        """Offer "start from the default model" only when it is installed; `shape` is
+        its config.json "model" entry, shown in the fields when fine-tuning it."""
+        self._base_shape = shape or {}
         item = self.init.model().item(1)
-        item.setEnabled(available)
-        if not available and self.init.currentIndex() == 1:
+        item.setEnabled(shape is not None)
+        if shape is None and self.init.currentIndex() == 1:
             self.init.setCurrentIndex(0)
+        self._fill_advanced()
 
     def request(self) -> TrainRequest:
         """The run as the widgets describe it; only edited fields override."""
@@ -488,6 +492,9 @@ class TrainingPanel(QWidget):
         else:
             self.preset_note.setText(f"<small>{preset.description}</small>")
         values = {**_TRAIN_DEFAULTS, **preset.model, **preset.train}
+        if self.init.currentData():  # fine-tuning: the base's shape, half the step size
+            values.update(self._base_shape)
+            values["learning_rate"] = preset.train["learning_rate"] * FINETUNE_LR_SCALE
         self._filling = True
         try:
             for key, box in self.fields.items():
@@ -556,6 +563,7 @@ class TrainingPanel(QWidget):
         for key, _label, group, *_ in ADVANCED_FIELDS:
             if group == "model" and key != "dropout":
                 self.fields[key].setEnabled(not fine_tune)
+        self._fill_advanced()
 
     @Slot(bool)
     def _on_advanced_toggled(self, shown: bool) -> None:

@@ -20,3 +20,18 @@ def test_first_launch_loads_the_default_model_and_suggests(qtbot, make_window):
     assert len(items) == 3 and all(items)
     qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
     assert w.editor.toPlainText() == "It was the best of times, it was the " + items[0]
+
+
+def test_start_from_default_shows_the_settings_fine_tuning_will_use(qtbot, make_window):
+    w = make_window()
+    panel = w.training
+    assert panel.init.model().item(1).isEnabled()
+    panel.init.setCurrentIndex(panel.init.findData("default"))
+    shape = next(i for i in w.store.list() if i.name == "default").meta["model"]
+    assert panel.fields["rnn_size"].value() == shape["rnn_size"]
+    assert not panel.fields["rnn_size"].isEnabled()
+    assert panel.fields["dropout"].value() == pytest.approx(shape["dropout"])
+    request = panel.request()
+    assert request.init == "default" and "dropout" not in request.model_overrides
+    panel.init.setCurrentIndex(0)  # back to scratch: the preset's values again
+    assert panel.fields["dropout"].value() != pytest.approx(shape["dropout"])
