@@ -132,8 +132,6 @@ class Preset:
     train: dict[str, Any] = field(default_factory=dict)
 
 
-
-
 def _zaremba(steps: int, learning_rate: float, grad_clip: float) -> dict[str, Any]:
     """Zaremba et al.'s SGD settings, restated for this trainer's loss.
 
@@ -144,6 +142,7 @@ def _zaremba(steps: int, learning_rate: float, grad_clip: float) -> dict[str, An
     """
     return dict(optimizer="sgd", schedule="epoch", batch_size=20, seq_length=steps,
                 learning_rate=learning_rate * steps, grad_clip=grad_clip / steps)
+
 
 PRESETS: dict[str, Preset] = {
     p.name: p
@@ -220,8 +219,7 @@ PRESETS: dict[str, Preset] = {
                  init_range=0.04),
             dict(
                 _zaremba(steps=35, learning_rate=1.0, grad_clip=10.0),
-                lr_decay=1 / 1.15,
-                lr_decay_after=14, epochs=55,
+                lr_decay=1 / 1.15, lr_decay_after=14, epochs=55,
             ),
         ),
     ]
