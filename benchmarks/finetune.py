@@ -56,7 +56,7 @@ def main() -> None:
     ap.add_argument("--only", choices=["scratch", "fine-tuned"])
     ap.add_argument("--finetune-lr", type=float, help="default: half the preset's")
     ap.add_argument("--finetune-schedule", choices=["plateau", "time"])
-    ap.add_argument("--finetune-dropout", type=float, help="default: the preset's")
+    ap.add_argument("--finetune-dropout", type=float, help="default: the base model's")
     ap.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                     help="a training setting for both runs, e.g. plateau_patience=3")
     a = ap.parse_args()

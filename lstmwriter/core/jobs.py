@@ -12,14 +12,14 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config import ModelConfig, TrainConfig, resolve_preset
+from .config import ModelConfig, Preset, TrainConfig, resolve_preset
 from .corpus import DEFAULT_EXTENSIONS, CorpusError, encode_file, prepare_corpus, split_ids
 from .device import resolve_device
 from .store import ModelStore
 from .tokenizer import CharTokenizer, tokenizer_from_dict, western_charset
 from .training import TrainingJob, read_checkpoint_meta
 
-__all__ = ["TrainRequest", "plan_training", "RESUMABLE_OVERRIDES"]
+__all__ = ["TrainRequest", "plan_training", "preset_train_values", "RESUMABLE_OVERRIDES"]
 
 FINETUNE_LR_SCALE = 0.5  # of the preset's learning rate, unless --lr is given
 # Settings a resumed run may change; the rest must stay as the run began.
@@ -91,9 +91,7 @@ def plan_training(
         model_config = ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
                                    **{k: v for k, v in model_values.items()
                                       if k != "vocab_size"})
-    train_values = dict(preset.train)
-    if base is not None:  # fine-tuning: gentler steps than training from scratch
-        train_values["learning_rate"] = train_values["learning_rate"] * FINETUNE_LR_SCALE
+    train_values = preset_train_values(preset, fine_tune=base is not None)
     train_config = TrainConfig.from_dict({**train_values, **overrides})
     train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
                                   train_config.valid_fraction)
@@ -110,6 +108,15 @@ def plan_training(
         init_weights=base.model.state_dict() if base else None,
         init_from=base.name if base else None,
     )
+
+
+def preset_train_values(preset: Preset, fine_tune: bool) -> dict[str, Any]:
+    """The preset's training settings; fine-tuning takes gentler steps than training
+    from scratch (FINETUNE_LR_SCALE times the learning rate)."""
+    values = dict(preset.train)
+    if fine_tune:
+        values["learning_rate"] = values["learning_rate"] * FINETUNE_LR_SCALE
+    return values
 
 
 def _split(ids, valid: Path | None, tokenizer, fraction: float):

@@ -35,7 +35,7 @@ from PySide6.QtWidgets import (
 from ..core.config import PRESETS, preset_names, resolve_preset
 from ..core.device import available_devices
 from ..core.events import Finished, Progress, Sample
-from ..core.jobs import FINETUNE_LR_SCALE, TrainRequest
+from ..core.jobs import TrainRequest, preset_train_values
 from .loss_chart import LossChart
 
 __all__ = ["ADVANCED_FIELDS", "TrainingPanel", "format_duration"]
@@ -491,10 +491,10 @@ class TrainingPanel(QWidget):
                                      f"{preset.description}</small>")
         else:
             self.preset_note.setText(f"<small>{preset.description}</small>")
-        values = {**_TRAIN_DEFAULTS, **preset.model, **preset.train}
-        if self.init.currentData():  # fine-tuning: the base's shape, half the step size
-            values.update(self._base_shape)
-            values["learning_rate"] = preset.train["learning_rate"] * FINETUNE_LR_SCALE
+        fine_tune = bool(self.init.currentData())
+        values = {**_TRAIN_DEFAULTS, **preset.model,
+                  **preset_train_values(preset, fine_tune),
+                  **(self._base_shape if fine_tune else {})}
         self._filling = True
         try:
             for key, box in self.fields.items():
