@@ -10,7 +10,12 @@ the writer names ("Reopen with encoding…") is used strictly instead.
 from __future__ import annotations
 
 import codecs
+import errno
 import os
+import select
+import stat
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,13 +25,27 @@ from ..core.corpus import decode_bytes
 
 __all__ = [
     "ENCODINGS",
+    "LARGE_FILE_BYTES",
+    "MAX_FILE_BYTES",
+    "MEMORY_MULTIPLE",
     "UTF8",
     "TextFormat",
+    "describe_save_error",
     "encode_document",
     "read_document",
+    "read_file",
     "unencodable",
     "write_document",
 ]
+
+# Opening a file above LARGE_FILE_BYTES asks first (it takes seconds and about
+# MEMORY_MULTIPLE times its size in memory, measured: docs/GUI.md); a file or
+# stream above MAX_FILE_BYTES is refused. Tests lower them.
+LARGE_FILE_BYTES = 20_000_000
+MAX_FILE_BYTES = 500_000_000
+MEMORY_MULTIPLE = 12
+CHUNK_BYTES = 1 << 20  # read at a time, between progress reports and cancel checks
+_POLL_S = 0.1  # how often a pipe with no data yet looks at the cancel flag
 
 # Offered by File > Reopen with encoding…; any Python codec name works.
 ENCODINGS = ("utf-8", "cp1252", "latin-1", "iso-8859-15", "utf-16", "utf-16-le",
@@ -181,3 +200,66 @@ def write_document(path: str | Path, text: str, fmt: TextFormat) -> None:
     atomic_write(target, data)
     if mode is not None and target.stat().st_mode & 0o7777 != mode:
         os.chmod(target, mode)
+
+
+def read_file(path: str | Path, on_progress: Callable[[int, int], None],
+              cancel: threading.Event) -> bytes | None:
+    """The bytes of a regular file or a named pipe, read in chunks of
+    CHUNK_BYTES with `on_progress(done, size)` (size 0 for a pipe); None as soon
+    as `cancel` is set. A pipe is opened without blocking and polled, so a read
+    that never comes can still be cancelled. Raises OSError, or ValueError for
+    a folder, a device or more than MAX_FILE_BYTES."""
+    fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        info = os.fstat(fd)
+        is_pipe = stat.S_ISFIFO(info.st_mode)
+        if not (is_pipe or stat.S_ISREG(info.st_mode)):
+            raise ValueError("not a regular file (a folder, device or socket)")
+        size = info.st_size
+        if size > MAX_FILE_BYTES:
+            raise ValueError(_too_large())
+        chunks: list[bytes] = []
+        done = 0
+        while not cancel.is_set():
+            if is_pipe and not select.select([fd], [], [], _POLL_S)[0]:
+                continue
+            try:
+                chunk = os.read(fd, CHUNK_BYTES)
+            except BlockingIOError:  # a writer is there, its data is not yet
+                continue
+            if not chunk:
+                return b"".join(chunks)
+            chunks.append(chunk)
+            done += len(chunk)
+            if done > MAX_FILE_BYTES:  # a pipe that does not end
+                raise ValueError(_too_large())
+            on_progress(done, size)
+        return None
+    finally:
+        os.close(fd)
+
+
+def _too_large() -> str:
+    return f"too large to edit here (over {MAX_FILE_BYTES // 1_000_000:,} MB)"
+
+
+_PERMISSION = (errno.EACCES, errno.EPERM, errno.EROFS)
+_NO_SPACE = (errno.ENOSPC, errno.EDQUOT)
+
+
+def describe_save_error(path: str | Path, exc: BaseException) -> str:
+    """Why saving `path` failed, for the writer: names their file (never the
+    temporary file the write went through) and the real cause, with the advice
+    that fits it."""
+    reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
+    errno_ = exc.errno if isinstance(exc, OSError) else None
+    folder = Path(path).parent
+    if errno_ in _PERMISSION:
+        advice = (f"you may not write in {folder}: save it elsewhere with Save As, "
+                  "or change the folder's permissions.")
+    elif errno_ in _NO_SPACE:
+        advice = "free some space, or save it elsewhere with Save As."
+    else:
+        advice = "save it elsewhere with Save As, or try again."
+    return (f"{path}: {reason}\n\nNothing on disk was changed, and the text is "
+            f"still here, not saved: {advice}")

@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.checkpoint import atomic_write
 from ..core.device import describe_device, resolve_device
 from ..core.events import Failed, Finished, Progress, Sample
 from ..core.jobs import TrainRequest
@@ -41,7 +40,15 @@ from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
 from . import dialogs
 from .dialogs import ManageModelsDialog, ShortcutsDialog, about_text
-from .documents import ENCODINGS, UTF8, TextFormat, unencodable, write_document
+from .document_controller import DocumentOpener, swap_document
+from .documents import (
+    ENCODINGS,
+    UTF8,
+    TextFormat,
+    describe_save_error,
+    unencodable,
+    write_document,
+)
 from .editor import FindBar, WriterEditor
 from .recovery import RecoveredText, RecoverySession
 from .settings import AppSettings
@@ -57,7 +64,6 @@ from .workers import (
     TrainWorker,
     UnfinishedRunsWorker,
     WorkerThreads,
-    describe_error,
 )
 
 __all__ = ["MainWindow"]
@@ -71,8 +77,6 @@ AUTOSAVE_MS = 3000
 SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapshot
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
-NOT_SAVED = ("Nothing on disk was changed, and the text is still here, not saved: "
-             "free some space, or save it elsewhere with Save As.")
 TEXT_FILTER = "Text (*.txt *.md *.markdown *.text);;All files (*)"
 
 
@@ -89,7 +93,6 @@ class MainWindow(QMainWindow):
 
     sample_requested = Signal(object)  # SuggestRequest, to the sample worker
     model_load_requested = Signal(str, str)  # spec (name or path), source
-    read_requested = Signal(int, str, str)  # request id, path, encoding ("" = detect)
     write_requested = Signal(int, str, str, object)  # request id, path, text, TextFormat
     recovery_write_requested = Signal(int, str, object)  # request id, path, record
     recovery_remove_requested = Signal(int, str)  # request id, path
@@ -113,9 +116,9 @@ class MainWindow(QMainWindow):
         self._request: SuggestRequest | None = None
         self.last_request_done: tuple[int, str] | None = None  # (id, outcome)
         self._io_id = 0
-        self._saving: dict[int, tuple[str, str, TextFormat]] = {}  # id -> path, text, fmt
-        self._opening: int | None = None
-        self._opening_encoding = ""  # the encoding asked for ("" = detected)
+        # id -> path, text, fmt, the document's generation when the save began
+        self._saving: dict[int, tuple[str, str, TextFormat, int]] = {}
+        self._generation = 0  # +1 whenever the editor starts holding another text
         self._recovery_dirty = False
         self._recovery_written = False
         self._orphans: list[RecoveredText] = []
@@ -153,6 +156,9 @@ class MainWindow(QMainWindow):
         self.editor.setPlaceholderText("Start writing. Suggestions appear as grey text; "
                                        "Tab accepts, Esc dismisses.")
         self.find_bar = FindBar(self.editor, self)
+        self.opener = DocumentOpener(self.editor, self.threads, self)
+        self.opener.built.connect(self._on_opener_built)
+        self.opener.failed.connect(self._on_opener_failed)
         self.recovery_bar = QFrame(self)
         self.recovery_bar.setObjectName("recoveryBar")
         self.recovery_bar.setFrameShape(QFrame.Shape.StyledPanel)
@@ -175,6 +181,7 @@ class MainWindow(QMainWindow):
         column.setContentsMargins(0, 0, 0, 0)
         column.setSpacing(0)
         column.addWidget(self.recovery_bar)
+        column.addWidget(self.opener.bar)
         column.addWidget(self.editor, 1)
         column.addWidget(self.find_bar)
         self.pane = SuggestionPane(self)
@@ -233,7 +240,7 @@ class MainWindow(QMainWindow):
         self.editor.suggestions_changed.connect(self._on_editor_suggestions_changed)
         self.editor.dismissed.connect(self._on_editor_dismissed)
         self.editor.textChanged.connect(self._on_editor_text_changed)
-        self.editor.document().modificationChanged.connect(self._on_modification_changed)
+        self.editor.modificationChanged.connect(self._on_modification_changed)
         self.pane.chosen.connect(self._on_pane_chosen)
         self.pane.options_changed.connect(self._on_pane_options_changed)
         self.pane.train_requested.connect(self._on_pane_train_requested)
@@ -340,11 +347,9 @@ class MainWindow(QMainWindow):
         self.file_thread.setObjectName("files")
         self.file_worker = FileWorker()
         self.file_worker.moveToThread(self.file_thread)
-        self.read_requested.connect(self.file_worker.read_text)
         self.write_requested.connect(self.file_worker.write_text)
         self.recovery_write_requested.connect(self.file_worker.write_recovery)
         self.recovery_remove_requested.connect(self.file_worker.remove)
-        self.file_worker.read_done.connect(self._on_file_read_done)
         self.file_worker.written.connect(self._on_file_written)
         self.file_worker.failed.connect(self._on_file_failed)
         self.file_thread.start()
@@ -713,18 +718,8 @@ class MainWindow(QMainWindow):
     def _keep_discarded_copy(self) -> None:
         """Even discarded text goes to recovery/old for a while: never lost."""
         text = self.editor.document_text()
-        if not text.strip():
-            return
-        import json
-
-        old = self.recovery.folder / "old"
-        try:
-            old.mkdir(parents=True, exist_ok=True)
-            record = self.recovery.record(text, self.path, self.text_format.to_dict())
-            atomic_write(old / f"discarded-{time.time_ns()}.json",
-                         json.dumps(record, ensure_ascii=False).encode("utf-8"))
-        except OSError as exc:
-            log.warning("could not keep the discarded text: %s", exc)
+        if text.strip():
+            self.recovery.keep_discarded(text, self.path, self.text_format.to_dict())
 
     def _save_blocking(self) -> bool:
         """Save now (used before closing or replacing the text)."""
@@ -738,7 +733,7 @@ class MainWindow(QMainWindow):
         try:
             write_document(path, text, fmt)
         except (OSError, ValueError) as exc:
-            self.show_error("Cannot save", f"{describe_error(exc)}\n\n{NOT_SAVED}")
+            self.show_error("Cannot save", describe_save_error(path, exc))
             return False
         self._after_save(path, fmt)
         return True
@@ -774,6 +769,8 @@ class MainWindow(QMainWindow):
     def new_document(self) -> None:
         if not self._confirm_discard():
             return
+        self.opener.cancel()
+        self._generation += 1
         self.editor.setPlainText("")
         self.path = None
         self._set_format(UTF8)
@@ -790,14 +787,12 @@ class MainWindow(QMainWindow):
 
     def open_file(self, path: str, encoding: str = "") -> None:
         """Read `path` (off the GUI thread) into the editor, in `encoding` (a
-        Python codec name; "" detects it)."""
+        Python codec name; "" detects it). Until it is in, the current text
+        stays, read-only, and can still be saved (document_controller)."""
         if not self._confirm_discard():
             return
-        self._io_id += 1
-        self._opening = self._io_id
-        self._opening_encoding = encoding
         self._status(f"Opening {path}…", 0)
-        self.read_requested.emit(self._io_id, str(path), encoding)
+        self.opener.start(str(path), encoding)
 
     @Slot()
     def _on_reopen_encoding_triggered(self) -> None:
@@ -814,13 +809,12 @@ class MainWindow(QMainWindow):
         if ok and choice:
             self.open_file(self.path, choice)
 
-    @Slot(int, str, str, object, bool)
-    def _on_file_read_done(self, request_id: int, path: str, text: str,
-                           fmt: TextFormat, mixed: bool) -> None:
-        if request_id != self._opening:
-            return
-        self._opening = None
-        self.editor.setPlainText(text)
+    @Slot(str, object, object, bool)
+    def _on_opener_built(self, path: str, doc: object, fmt: TextFormat,
+                         mixed: bool) -> None:
+        """The text, its path and its modified flag change here, together."""
+        self._generation += 1
+        swap_document(self.editor, doc)
         self.editor.moveCursor(QTextCursor.MoveOperation.End)
         self._set_clean_document(path, fmt)
         notes = []
@@ -854,7 +848,7 @@ class MainWindow(QMainWindow):
         if fmt is None:
             return False
         self._io_id += 1
-        self._saving[self._io_id] = (path, text, fmt)
+        self._saving[self._io_id] = (path, text, fmt, self._generation)
         self.write_requested.emit(self._io_id, path, text, fmt)
         return True
 
@@ -880,8 +874,11 @@ class MainWindow(QMainWindow):
             return
         if kind != "save" or request_id not in self._saving:
             return
-        _path, text, fmt = self._saving.pop(request_id)
-        if self.editor.document_text() == text:
+        _path, text, fmt, generation = self._saving.pop(request_id)
+        if generation != self._generation:  # another text is in the editor now
+            self._status(f"Saved {path}")
+            self.document_saved.emit(path)
+        elif self.editor.document_text() == text:
             self._after_save(path, fmt)
         else:  # typed on while it was written: saved, but not all of it
             self.path = path
@@ -889,19 +886,19 @@ class MainWindow(QMainWindow):
             self._update_title()
             self._status(f"Saved {path} (newer changes are not saved yet)")
 
+    @Slot(str, str, str)
+    def _on_opener_failed(self, path: str, encoding: str, message: str) -> None:
+        self._status("")
+        if not encoding:  # not just the wrong encoding asked
+            self.settings.remove_recent(path)
+            self._rebuild_recent_menu()
+        self.show_error("Cannot open the file", message)
+
     @Slot(int, str, str, str)
     def _on_file_failed(self, request_id: int, path: str, kind: str, message: str) -> None:
         self._saving.pop(request_id, None)
-        if kind == "open":
-            if request_id == self._opening:
-                self._opening = None
-                self._status("")
-                if not self._opening_encoding:  # not just the wrong encoding asked
-                    self.settings.remove_recent(path)
-                    self._rebuild_recent_menu()
-                self.show_error("Cannot open the file", message)
-        elif kind == "save":
-            self.show_error("Cannot save", f"{message}\n\n{NOT_SAVED}")
+        if kind == "save":
+            self.show_error("Cannot save", message)
         else:
             self._status(f"Could not write the recovery copy: {message}", 10_000)
 
@@ -962,6 +959,8 @@ class MainWindow(QMainWindow):
         if not self._orphans:
             return
         orphan = self._orphans.pop(0)
+        self.opener.cancel()
+        self._generation += 1
         cursor = self.editor.textCursor()  # one undoable edit: nothing typed is lost
         cursor.select(QTextCursor.SelectionType.Document)
         cursor.insertText(orphan.text)

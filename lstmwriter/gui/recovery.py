@@ -2,8 +2,9 @@
 
 Each running window owns one `session-<id>.json` in the user data dir, guarded
 by a QLockFile. A copy whose lock is stale (its process is gone) belongs to a
-session that crashed; the next launch offers it. Restored or discarded copies
-are moved to `recovery/old/` (the newest few are kept), never deleted at once.
+session that crashed; the next launch offers it. Restored or declined copies
+are moved to `recovery/old/`, and text discarded at an unsaved-changes prompt is
+written there too (`discarded-*.json`); the newest KEEP_OLD of them are kept.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ from typing import Any
 
 from PySide6.QtCore import QLockFile
 
+from ..core.checkpoint import atomic_write
 from ..core.store import user_data_dir
 
 __all__ = ["RecoveredText", "RecoverySession", "recovery_dir"]
 
 log = logging.getLogger(__name__)
 
-KEEP_OLD = 10
+KEEP_OLD = 10  # copies kept in recovery/old/, restored, declined and discarded alike
 
 
 def recovery_dir() -> Path:
@@ -97,17 +99,35 @@ class RecoverySession:
         """Move a restored or declined copy out of the way (kept for a while)."""
         self._retire(orphan.file)
 
+    def keep_discarded(self, text: str, document_path: str | None,
+                       file_format: dict[str, Any] | None = None) -> None:
+        """Keep text the writer discarded at a prompt in recovery/old/ a while."""
+        old = self.folder / "old"
+        try:
+            old.mkdir(exist_ok=True)
+            data = json.dumps(self.record(text, document_path, file_format),
+                              ensure_ascii=False).encode("utf-8")
+            atomic_write(old / f"discarded-{time.time_ns()}.json", data)
+            self._prune_old()
+        except OSError as exc:
+            log.warning("could not keep the discarded text: %s", exc)
+
     def _retire(self, path: Path) -> None:
         old = self.folder / "old"
         try:
             old.mkdir(exist_ok=True)
             os.replace(path, old / path.name)
             path.with_suffix(".lock").unlink(missing_ok=True)
-            kept = sorted(old.glob("session-*.json"), key=lambda p: p.stat().st_mtime)
-            for stale in kept[:-KEEP_OLD]:
-                stale.unlink(missing_ok=True)
+            self._prune_old()
         except OSError as exc:
             log.warning("could not retire recovery copy %s: %s", path, exc)
+
+    def _prune_old(self) -> None:
+        """Keep the KEEP_OLD newest copies in recovery/old/ (by time, then name)."""
+        copies = sorted((self.folder / "old").glob("*.json"),
+                        key=lambda p: (p.stat().st_mtime_ns, p.name))
+        for stale in copies[:-KEEP_OLD]:
+            stale.unlink(missing_ok=True)
 
     def clear(self) -> None:
         """The document is saved (or empty): no copy is needed."""

@@ -31,7 +31,7 @@ from ..core.training import (
     TrainingControl,
     read_checkpoint_meta,
 )
-from .documents import TextFormat, read_document, write_document
+from .documents import TextFormat, describe_save_error, write_document
 
 __all__ = [
     "CorpusScanWorker",
@@ -407,26 +407,12 @@ class SampleWorker(QObject):
 
 
 class FileWorker(QObject):
-    """Reads and writes documents and recovery copies off the GUI thread."""
+    """Writes documents and recovery copies off the GUI thread (opening has its
+    own one-shot thread, document_controller.OpenWorker, so a read that hangs
+    never holds up a save or a recovery copy)."""
 
-    read_done = Signal(int, str, str, object, bool)  # id, path, text, TextFormat, mixed EOLs
     written = Signal(int, str, str)  # request id, path, kind ("save" | "recovery")
     failed = Signal(int, str, str, str)  # request id, path, kind, message
-
-    @Slot(int, str, str)
-    def read_text(self, request_id: int, path: str, encoding: str) -> None:
-        """Read a document; `encoding` "" detects it (documents.read_document)."""
-        try:
-            text, fmt, mixed = read_document(Path(path).read_bytes(), encoding or None)
-        except LookupError:
-            self.failed.emit(request_id, path, "open", f"unknown encoding {encoding!r}")
-            return
-        except Exception as exc:
-            message = f"{path}: {exc}" if isinstance(exc, ValueError) else \
-                describe_error(exc)
-            self.failed.emit(request_id, path, "open", message)
-            return
-        self.read_done.emit(request_id, path, text, fmt, mixed)
 
     @Slot(int, str, str, object)
     def write_text(self, request_id: int, path: str, text: str, fmt: TextFormat) -> None:
@@ -435,7 +421,7 @@ class FileWorker(QObject):
             write_document(path, text, fmt)
         except Exception as exc:
             log.warning("saving %s failed: %s", path, exc)
-            self.failed.emit(request_id, path, "save", describe_error(exc))
+            self.failed.emit(request_id, path, "save", describe_save_error(path, exc))
             return
         self.written.emit(request_id, path, "save")
 
