@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import re
 
+from ..core.alternatives import is_blank, offered_alternatives
+
 __all__ = ["SuggestionSet", "count_words", "next_word"]
 
 _WORD = re.compile(r"[ \t]*\S+|\n")
@@ -29,8 +31,10 @@ def count_words(text: str) -> int:
 class SuggestionSet:
     """Alternatives streamed for one request; `visible()` is what is shown.
 
-    After a partial acceptance (a word) only that alternative stays, minus what
-    was taken, so the ghost text carries on where the writer stopped.
+    Blank alternatives are not shown and identical ones are shown once
+    (`offered_alternatives`). After a partial acceptance (a word) only that
+    alternative stays, minus what was taken, so the ghost text carries on where
+    the writer stopped.
     """
 
     def __init__(self) -> None:
@@ -41,7 +45,7 @@ class SuggestionSet:
         self._raw: list[str] = []
         self._kept: int | None = None  # raw index left after a partial acceptance
         self._taken = 0  # characters of the kept alternative already inserted
-        self._index = 0
+        self._pick = 0  # raw index of the alternative the ghost text shows
         self.dismissed = False
 
     def extend(self, pieces: list[str]) -> None:
@@ -51,40 +55,52 @@ class SuggestionSet:
         for i, piece in enumerate(pieces):
             if piece:
                 self._raw[i] += piece
+        offered = self._offered()
+        if offered and is_blank(self._raw[self._pick]):
+            self._pick = offered[0]  # nothing to show yet: stay on the first shown
 
-    def visible(self) -> list[str]:
-        """The alternatives as they can still be accepted (may contain "")."""
+    def _offered(self) -> list[int]:
+        """Raw indices of the visible alternatives."""
         if self.dismissed:
             return []
         if self._kept is not None:
-            return [self._raw[self._kept][self._taken:]]
-        return list(self._raw)
+            rest = self._raw[self._kept][self._taken:]
+            return [] if is_blank(rest) else [self._kept]
+        return offered_alternatives(self._raw)
+
+    def visible(self) -> list[str]:
+        """The alternatives as they can still be accepted (none of them blank)."""
+        return [self._raw[i][self._taken if i == self._kept else 0:]
+                for i in self._offered()]
 
     def __bool__(self) -> bool:
-        return any(self.visible())
+        return bool(self._offered())
 
     @property
     def index(self) -> int:
         """Which visible alternative the ghost text shows."""
-        count = len(self.visible())
-        return min(self._index, count - 1) if count else 0
+        offered = self._offered()
+        if self._pick in offered:
+            return offered.index(self._pick)
+        text = self._raw[self._pick] if self._pick < len(self._raw) else ""
+        # Merged into an identical earlier one, or not shown yet.
+        return next((n for n, i in enumerate(offered) if self._raw[i] == text), 0)
 
     def current(self) -> str:
         shown = self.visible()
         return shown[self.index] if shown else ""
 
+    def select(self, index: int) -> int:
+        """Show visible alternative `index` (clamped); returns the index shown."""
+        offered = self._offered()
+        if offered and self._kept is None:
+            self._pick = offered[max(0, min(index, len(offered) - 1))]
+        return self.index
+
     def cycle(self, step: int) -> int:
-        """Show the next (+1) or previous (-1) non-empty alternative."""
-        shown = self.visible()
-        if not shown:
-            return 0
-        index = self.index
-        for _ in range(len(shown)):
-            index = (index + step) % len(shown)
-            if shown[index]:
-                break
-        self._index = index
-        return index
+        """Show the next (+1) or previous (-1) alternative."""
+        count = len(self._offered())
+        return self.select((self.index + step) % count) if count else 0
 
     def take(self, index: int | None = None) -> str:
         """The whole remaining text of alternative `index` (default: current).
@@ -104,8 +120,8 @@ class SuggestionSet:
             return ""
         word = next_word(text)
         if self._kept is None:
-            self._kept = self.index
+            self._kept = self._offered()[self.index]
+            self._pick = self._kept
             self._taken = 0
-            self._index = 0
         self._taken += len(word)
         return word

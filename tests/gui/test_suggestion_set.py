@@ -26,10 +26,11 @@ def test_streamed_pieces_accumulate_per_alternative():
 def test_cycle_skips_empty_alternatives_and_wraps():
     s = SuggestionSet()
     s.extend(["one", "", "three"])
-    assert s.cycle(1) == 2
+    assert s.visible() == ["one", "three"]
+    assert s.cycle(1) == 1
     assert s.current() == "three"
     assert s.cycle(1) == 0
-    assert s.cycle(-1) == 2
+    assert s.cycle(-1) == 1
 
 
 def test_take_returns_the_alternative_and_clears():
@@ -58,3 +59,45 @@ def test_dismissed_shows_nothing():
     s.dismissed = True
     assert not s
     assert s.current() == ""
+
+
+def test_blank_alternatives_are_never_shown_or_taken():
+    s = SuggestionSet()
+    s.extend(["\n", " " * 300, " word", "\t \n"])
+    assert s.visible() == [" word"]
+    assert s.take(1) == ""  # Alt+2: there is no second one
+    assert s.take(0) == " word"
+    s.extend(["\n", "  "])
+    assert not s and s.visible() == [] and s.current() == ""
+
+
+def test_identical_alternatives_are_merged():
+    s = SuggestionSet()
+    s.extend([" the sea", " a ship", " the sea", " a boat"])
+    assert s.visible() == [" the sea", " a ship", " a boat"]
+    s.extend([".", "", " wide", ""])  # they differ now: both are shown
+    assert s.visible() == [" the sea.", " a ship", " the sea wide", " a boat"]
+
+
+def test_the_shown_alternative_stays_while_others_appear():
+    s = SuggestionSet()
+    s.extend(["\n", " b"])
+    assert s.current() == " b"
+    s.extend(["Then", "y"])  # the first one has text now: it is listed first
+    assert s.visible() == ["\nThen", " by"]
+    assert s.index == 1 and s.current() == " by"
+
+
+def test_select_picks_a_visible_alternative():
+    s = SuggestionSet()
+    s.extend([" one", "  ", " two", " three"])
+    assert s.select(1) == 1 and s.current() == " two"
+    assert s.select(7) == 2 and s.current() == " three"
+    assert s.take() == " three"
+
+
+def test_a_partial_take_leaving_only_spaces_shows_nothing():
+    s = SuggestionSet()
+    s.extend([" sea  "])
+    assert s.take_word() == " sea"
+    assert not s and s.visible() == []
