@@ -3,6 +3,8 @@
 With one alternative the seed and the continuation stream to the terminal as
 each token is produced. With several alternatives, or --json, each alternative
 is one line (a JSON object with --json), printed as soon as it has stopped.
+An alternative that is only whitespace is not printed, nor one identical to an
+alternative already printed (the suggestion pane's rule).
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..core.alternatives import is_blank, offered_alternatives
 from ..core.sampling import MAX_NUM, STOP_RULES, SampleOptions, Sampler
 from ..core.store import ModelStore
 from .common import UsageError, bad_input, print_json
@@ -91,27 +94,41 @@ def run(args: argparse.Namespace) -> int:
     if options.num == 1 and not args.json:
         return _stream_one(sampler, options, seed or "")
     texts = [""] * options.num
-    printed = [False] * options.num
+    stopped = [False] * options.num
+    shown: list[str] = []  # the alternatives printed so far
     for pieces, done in sampler.stream_status(options):
         texts = [t + p for t, p in zip(texts, pieces)]
-        for i, stopped in enumerate(done):
-            if stopped and not printed[i]:
-                _print_alternative(i, texts[i], args.json, loaded.name, seed)
-                printed[i] = True
-    for i, text in enumerate(texts):
-        if not printed[i]:
-            _print_alternative(i, text, args.json, loaded.name, seed)
+        for i in range(options.num):
+            if done[i] and not stopped[i]:
+                stopped[i] = True
+                _print_if_new(i, texts[i], shown, args.json, loaded.name, seed)
+    for i in range(options.num):
+        if not stopped[i]:
+            _print_if_new(i, texts[i], shown, args.json, loaded.name, seed)
     return 0
+
+
+def _print_if_new(index: int, text: str, shown: list[str], as_json: bool,
+                  model: str, seed: str | None) -> None:
+    """Print alternative `index` unless it is blank or the same as one printed
+    (the pane's rule: `offered_alternatives`)."""
+    if len(offered_alternatives([*shown, text])) > len(shown):
+        shown.append(text)
+        _print_alternative(index, text, as_json, model, seed)
 
 
 def _stream_one(sampler: Sampler, options: SampleOptions, seed: str) -> int:
     out = sys.stdout
     out.write(seed)
     out.flush()
+    # Leading whitespace waits for text: a blank continuation is never printed.
+    text, written = "", 0
     for pieces in sampler.stream(options):
-        if pieces[0]:
-            out.write(pieces[0])
+        text += pieces[0]
+        if len(text) > written and (written or not is_blank(text)):
+            out.write(text[written:])
             out.flush()
+            written = len(text)
     out.write("\n")
     out.flush()
     return 0

@@ -38,6 +38,7 @@ __all__ = [
     "Ml5Vocabulary",
     "read_ml5",
     "ml5_to_model",
+    "ml5_problem",
     "model_to_ml5",
     "import_ml5",
     "export_ml5",
@@ -471,6 +472,22 @@ def _learned_crlf(model: LSTMLanguageModel, tokenizer: CharTokenizer) -> bool:
     return float(torch.softmax(logits[0, -1], -1)[tokenizer.id_of("\n")]) > 0.5
 
 
+def ml5_problem(name: str, level: str, config: ModelConfig) -> str | None:
+    """Why the ml5.js CharRNN cannot run this model (one line), or None."""
+    if level != "char":
+        return (f"{name} is a {level}-level model; ml5.js runs character models "
+                "only")
+    if config.input_size > config.rnn_size:
+        return (f"{name} has an embedding of {config.input_size}, wider than its "
+                f"{config.rnn_size} LSTM units; the ml5 format (char-rnn-tensorflow) "
+                "needs an embedding no wider than the LSTM")
+    if config.num_layers != 2:
+        return (f"{name} has {config.num_layers} LSTM layer(s); the ml5.js CharRNN "
+                "predicts from the second layer's state, so it runs 2-layer models "
+                "only")
+    return None
+
+
 def model_to_ml5(loaded: LoadedModel) -> tuple[Ml5Weights, dict[str, int]]:
     """TensorFlow-layout arrays and vocab.json of a model (its unknown row dropped).
 
@@ -478,29 +495,23 @@ def model_to_ml5(loaded: LoadedModel) -> tuple[Ml5Weights, dict[str, int]]:
     """
     model, tokenizer = loaded.model, loaded.tokenizer
     config = model.config
-    if tokenizer.level != "char":
-        raise ValueError(f"{loaded.name} is a {tokenizer.level}-level model; ml5.js "
-                         "runs character models only")
-    if config.input_size != config.rnn_size:
-        raise ValueError(
-            f"{loaded.name} has an embedding of {config.input_size} and "
-            f"{config.rnn_size} LSTM units; the ml5 format (char-rnn-tensorflow) "
-            "needs them equal"
-        )
-    if config.num_layers != 2:
-        raise ValueError(
-            f"{loaded.name} has {config.num_layers} LSTM layer(s); the ml5.js CharRNN "
-            "predicts from the second layer's state, so it runs 2-layer models only"
-        )
+    problem = ml5_problem(loaded.name, tokenizer.level, config)
+    if problem:
+        raise ValueError(problem)
     hidden = config.rnn_size
     state = {k: v.detach().to("cpu", torch.float32).numpy()
              for k, v in model.state_dict().items()}
     forget = np.zeros(4 * hidden, dtype=np.float32)
     forget[hidden:2 * hidden] = FORGET_BIAS
     kernels, biases = [], []
+    # A narrower embedding is padded with zero columns, read by zero kernel rows:
+    # the cells compute exactly what the model does.
+    pad = hidden - config.input_size
     for layer in range(config.num_layers):
-        rows = np.concatenate([state[f"lstm.weight_ih_l{layer}"],
-                               state[f"lstm.weight_hh_l{layer}"]], axis=1)
+        inputs = state[f"lstm.weight_ih_l{layer}"]  # (4H, E or H)
+        if layer == 0:
+            inputs = np.pad(inputs, ((0, 0), (0, pad)))
+        rows = np.concatenate([inputs, state[f"lstm.weight_hh_l{layer}"]], axis=1)
         t_i, t_f, t_g, t_o = np.split(rows, 4)
         kernels.append(np.concatenate([t_i, t_g, t_f, t_o]).T)
         # b_ih + (b_hh - forget): exact when b_hh holds only the forget bias (an
@@ -515,7 +526,7 @@ def model_to_ml5(loaded: LoadedModel) -> tuple[Ml5Weights, dict[str, int]]:
         rate = (loaded.meta.get("train") or {}).get("learning_rate",
                                                      DEFAULT_LEARNING_RATE)
     weights = Ml5Weights(
-        embedding=state["embedding.weight"][1:],
+        embedding=np.pad(state["embedding.weight"][1:], ((0, 0), (0, pad))),
         kernels=kernels,
         biases=biases,
         softmax_w=state["head.weight"][1:].T,

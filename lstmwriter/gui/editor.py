@@ -146,6 +146,12 @@ class WriterEditor(QPlainTextEdit):
         self.suggestions.cycle(step)
         self._changed()
 
+    def select(self, index: int) -> None:
+        """Show alternative `index` as the ghost text (the pane's selection)."""
+        if self.suggestions.index != index:
+            self.suggestions.select(index)
+            self._changed()
+
     def dismiss(self) -> None:
         self.suggestions.dismissed = True
         self._changed()

@@ -33,9 +33,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.config import ModelConfig
 from ..core.device import describe_device, resolve_device
 from ..core.events import Failed, Finished, Progress, Sample
 from ..core.jobs import TrainRequest
+from ..core.ml5 import ml5_problem
 from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
 from . import dialogs
@@ -242,6 +244,7 @@ class MainWindow(QMainWindow):
         self.editor.textChanged.connect(self._on_editor_text_changed)
         self.editor.modificationChanged.connect(self._on_modification_changed)
         self.pane.chosen.connect(self._on_pane_chosen)
+        self.pane.highlighted.connect(self._on_pane_highlighted)
         self.pane.options_changed.connect(self._on_pane_options_changed)
         self.pane.train_requested.connect(self._on_pane_train_requested)
         self.model_selector.activated.connect(self._on_model_selector_activated)
@@ -561,6 +564,11 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         if formats[choice] == "ml5":
+            problem = ml5_problem(self.model_info["name"], self.model_info["level"],
+                                  ModelConfig.from_dict(self.model_info["model"]))
+            if problem:  # said before the folder is chosen, not after
+                self.show_error("Cannot export as an ml5.js folder", problem)
+                return
             out = QFileDialog.getExistingDirectory(self, "Export into an empty folder")
         else:
             out, _ = QFileDialog.getSaveFileName(
@@ -670,6 +678,10 @@ class MainWindow(QMainWindow):
     def _on_pane_chosen(self, index: int) -> None:
         self.editor.accept(index)
         self.editor.setFocus()
+
+    @Slot(int)
+    def _on_pane_highlighted(self, index: int) -> None:
+        self.editor.select(index)
 
     @Slot()
     def _on_pane_options_changed(self) -> None:

@@ -44,15 +44,18 @@ class SuggestionList(QListWidget):
     A click, or Enter on the current item, chooses it."""
 
     chosen = Signal(int)  # row of the alternative to insert
+    highlighted = Signal(int)  # the writer moved the selection to this row
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("suggestionList")
+        self._showing = False  # in show_alternatives: the row moves, not the writer
         self.setItemDelegate(_NumberedDelegate(self))
         self.setWordWrap(True)
         self.setTextElideMode(Qt.TextElideMode.ElideRight)
         self.setUniformItemSizes(False)
         self.placeholder = "Suggestions appear here as you type."
+        self.currentRowChanged.connect(self._on_current_row_changed)
 
     def paintEvent(self, event: QPaintEvent) -> None:
         super().paintEvent(event)
@@ -81,8 +84,20 @@ class SuggestionList(QListWidget):
             return
         super().keyPressEvent(event)
 
+    @Slot(int)
+    def _on_current_row_changed(self, row: int) -> None:
+        if row >= 0 and not self._showing:
+            self.highlighted.emit(row)
+
     def show_alternatives(self, alternatives: list[str], current: int) -> None:
         """Update the items in place (cheap enough at 50 updates per second)."""
+        self._showing = True
+        try:
+            self._update_items(alternatives, current)
+        finally:
+            self._showing = False
+
+    def _update_items(self, alternatives: list[str], current: int) -> None:
         while self.count() > len(alternatives):
             self.takeItem(self.count() - 1)
         for row, text in enumerate(alternatives):
@@ -101,6 +116,7 @@ class SuggestionPane(QWidget):
     """Alternatives, temperature, length and number of alternatives."""
 
     chosen = Signal(int)  # the writer picked alternative n (0-based) in the list
+    highlighted = Signal(int)  # the writer moved the list's selection to alternative n
     options_changed = Signal()  # temperature, length, mode or count changed
     train_requested = Signal()  # "no model yet": the writer wants the training panel
 
@@ -164,6 +180,7 @@ class SuggestionPane(QWidget):
         layout.addLayout(form)
 
         self.list.chosen.connect(self.chosen)
+        self.list.highlighted.connect(self.highlighted)
         self.train_button.clicked.connect(self.train_requested)
         self.temperature.valueChanged.connect(self._on_temperature_changed)
         self.length.valueChanged.connect(self._on_option_changed)

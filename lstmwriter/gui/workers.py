@@ -369,7 +369,7 @@ class SampleWorker(QObject):
         self.model_loaded.emit({
             "name": loaded.name, "path": str(loaded.path), "level": loaded.level,
             "parameters": loaded.model.num_parameters(), "read_only": loaded.read_only,
-            "spec": spec, "source": source,
+            "spec": spec, "source": source, "model": loaded.model.config.to_dict(),
         })
 
     @Slot(object)

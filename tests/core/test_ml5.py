@@ -237,7 +237,7 @@ def test_import_of_export_gives_the_same_logits(tmp_path, store):
 
 
 @pytest.mark.parametrize("change, reason", [
-    (dict(embedding=8), "embedding of 8 and 16"),
+    (dict(embedding=32), "embedding of 32, wider than its 16"),
     (dict(layers=1), "2-layer models only"),
     (dict(layers=3), "2-layer models only"),
 ])
