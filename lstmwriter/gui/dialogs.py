@@ -145,6 +145,8 @@ class ManageModelsDialog(QDialog):
     """The store's models: rename, delete, open the folder."""
 
     models_changed = Signal()  # a model was renamed or deleted
+    renamed = Signal(str, str)  # old name, new name
+    deleted = Signal(str)  # name
 
     def __init__(self, store: ModelStore, busy: set[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -154,6 +156,11 @@ class ManageModelsDialog(QDialog):
         self._busy = busy  # names in use (loaded, or being trained)
         self.list = QListWidget(self)
         self.list.setObjectName("manageModelsList")
+        self.list.setWordWrap(True)  # a long description wraps instead of being cut
+        self.list.setResizeMode(QListWidget.ResizeMode.Adjust)
+        self.reason = QLabel(self)
+        self.reason.setObjectName("manageModelsReason")
+        self.reason.setWordWrap(True)
         self.rename_button = QPushButton("Rename…", self)
         self.delete_button = QPushButton("Delete…", self)
         self.open_button = QPushButton("Open folder", self)
@@ -166,19 +173,21 @@ class ManageModelsDialog(QDialog):
         layout = QVBoxLayout(self)
         layout.addWidget(QLabel(f"Your models are in {store.root}", self))
         layout.addWidget(self.list, 1)
+        layout.addWidget(self.reason)
         layout.addLayout(buttons)
         layout.addWidget(close)
         self.rename_button.clicked.connect(self._on_rename_clicked)
         self.delete_button.clicked.connect(self._on_delete_clicked)
         self.open_button.clicked.connect(self._on_open_clicked)
         self.list.currentRowChanged.connect(self._on_row_changed)
-        self.resize(640, 400)
+        self.resize(720, 420)
         self.refresh()
 
     def refresh(self) -> None:
         self.list.clear()
         for info in self._store.list():
             item = QListWidgetItem(f"{info.name}\n{describe_model(info)}")
+            item.setToolTip(describe_model(info))
             item.setData(Qt.ItemDataRole.UserRole, info)
             self.list.addItem(item)
         self.list.setCurrentRow(0)
@@ -191,10 +200,28 @@ class ManageModelsDialog(QDialog):
     @Slot(int)
     def _on_row_changed(self, _row: int) -> None:
         info = self._current()
-        editable = info is not None and not info.read_only and info.name not in self._busy
+        reason = self._locked_reason(info)
+        editable = info is not None and not reason
         self.rename_button.setEnabled(editable)
         self.delete_button.setEnabled(editable)
         self.open_button.setEnabled(info is not None)
+        self.reason.setText(reason)
+        self.reason.setVisible(bool(reason))
+        for button in (self.rename_button, self.delete_button):
+            button.setToolTip(reason)
+
+    def _locked_reason(self, info: ModelInfo | None) -> str:
+        """Why `info` cannot be renamed or deleted now ("" when it can)."""
+        if info is None:
+            return ""
+        if info.read_only:
+            return (f"“{info.name}” is the bundled model: it cannot be renamed or "
+                    "deleted.")
+        if info.name in self._busy:
+            return (f"“{info.name}” is in use (suggestions or training): choose "
+                    "another model in the Model list, or wait for training to end, "
+                    "to rename or delete it.")
+        return ""
 
     @Slot()
     def _on_rename_clicked(self) -> None:
@@ -204,7 +231,9 @@ class ManageModelsDialog(QDialog):
         name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=info.name)
         if not ok or not name.strip() or name.strip() == info.name:
             return
-        self._change_store("Cannot rename", self._store.rename, info.name, name.strip())
+        if self._change_store("Cannot rename", self._store.rename, info.name,
+                              name.strip()):
+            self.renamed.emit(info.name, name.strip())
 
     @Slot()
     def _on_delete_clicked(self) -> None:
@@ -215,17 +244,19 @@ class ManageModelsDialog(QDialog):
                                       f"Delete the model “{info.name}” for good?")
         if answer != QMessageBox.StandardButton.Yes:
             return
-        self._change_store("Cannot delete", self._store.delete, info.name)
+        if self._change_store("Cannot delete", self._store.delete, info.name):
+            self.deleted.emit(info.name)
 
-    def _change_store(self, failure_title: str, change, *args) -> None:
+    def _change_store(self, failure_title: str, change, *args) -> bool:
         """Apply a store change; on failure say why, on success refresh the list."""
         try:
             change(*args)
         except (ValueError, OSError) as exc:
             QMessageBox.warning(self, failure_title, str(exc))
-            return
+            return False
         self.refresh()
         self.models_changed.emit()
+        return True
 
     @Slot()
     def _on_open_clicked(self) -> None:

@@ -520,6 +520,8 @@ class MainWindow(QMainWindow):
             busy.add(self._train_plan["name"])
         dialog = ManageModelsDialog(self.store, busy, self)
         dialog.models_changed.connect(self._on_models_changed)
+        dialog.renamed.connect(self.training.model_renamed)
+        dialog.deleted.connect(self.training.model_deleted)
         dialog.exec()
         dialog.deleteLater()
 

@@ -440,6 +440,20 @@ class TrainingPanel(QWidget):
         self.load_trained.setText(f"Use “{event.name}” for suggestions")
         self.load_trained.show()
 
+    @Slot(str, str)
+    def model_renamed(self, old: str, new: str) -> None:
+        """The store renamed `old`: the "Use" button follows it."""
+        if self._trained_name == old:
+            self._trained_name = new
+            self.load_trained.setText(f"Use “{new}” for suggestions")
+
+    @Slot(str)
+    def model_deleted(self, name: str) -> None:
+        """The store deleted `name`: there is nothing left to use."""
+        if self._trained_name == name:
+            self._trained_name = None
+            self.load_trained.hide()
+
     def add_notice(self, message: str) -> None:
         """A warning from the trainer that did not stop the run (a damaged
         checkpoint passed over, a NaN rolled back, a smaller batch)."""

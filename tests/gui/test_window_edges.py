@@ -23,3 +23,75 @@ def test_ml5_export_says_why_not_before_the_folder_dialog(qtbot, window_with_mod
     w._on_export_triggered()
     assert asked == []
     assert len(errors(w)) == 1 and "2-layer" in errors(w)[0]
+
+
+def _in_manage_dialog(qtbot, window, action) -> None:
+    """Open Model ▸ Manage, run `action(dialog)` while it is open, then close it."""
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication
+
+    done = []
+
+    def act():
+        dialog = QApplication.activeModalWidget()
+        try:
+            action(dialog)
+        finally:
+            done.append(True)
+            dialog.reject()
+
+    QTimer.singleShot(0, act)
+    window._on_manage_models_triggered()
+    assert done
+
+
+def _select(dialog, name: str) -> None:
+    rows = [dialog.list.item(i).text().split("\n")[0] for i in range(dialog.list.count())]
+    dialog.list.setCurrentRow(rows.index(name))
+
+
+def test_use_button_follows_a_rename_in_manage(qtbot, make_window, tiny_corpus,
+                                               monkeypatch):
+    from lstmwriter.core.events import Finished
+
+    train_tiny_model(tiny_corpus, "other")
+    path = train_tiny_model(tiny_corpus, "zora1")
+    w = make_window()
+    w.show()
+    qtbot.waitUntil(lambda: bool(w.model_info), timeout=15_000)
+    w.load_model("other")
+    qtbot.waitUntil(lambda: w.model_info["name"] == "other", timeout=15_000)
+    w.training.show_finished(Finished(step=5, outcome="done", name="zora1",
+                                      path=str(path), best_val_loss=2.5))
+    monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("zora2", True))
+
+    def rename(dialog):
+        _select(dialog, "zora1")
+        dialog.rename_button.click()
+
+    _in_manage_dialog(qtbot, w, rename)
+    assert w.training.load_trained.text() == "Use “zora2” for suggestions"
+    w.training.load_trained.click()
+    qtbot.waitUntil(lambda: w.model_info["name"] == "zora2", timeout=15_000)
+    assert errors(w) == []
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *a, **k: QMessageBox.StandardButton.Yes)
+    w.load_model("other")
+    qtbot.waitUntil(lambda: w.model_info["name"] == "other", timeout=15_000)
+    _in_manage_dialog(qtbot, w, lambda d: (_select(d, "zora2"), d.delete_button.click()))
+    assert not w.training.load_trained.isVisibleTo(w.training)
+
+
+def test_manage_says_why_the_loaded_model_cannot_be_renamed(qtbot, window_with_model):
+    w = window_with_model
+    seen = {}
+
+    def look(dialog):
+        _select(dialog, "tiny")
+        seen["enabled"] = dialog.rename_button.isEnabled()
+        seen["reason"] = dialog.reason.text() if dialog.reason.isVisible() else ""
+
+    _in_manage_dialog(qtbot, w, look)
+    assert seen["enabled"] is False
+    assert "in use" in seen["reason"] and "tiny" in seen["reason"]
