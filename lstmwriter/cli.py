@@ -1,4 +1,7 @@
-"""The `lstmwriter` command: subcommands for the CLI, the bare form opens the window."""
+"""The `lstmwriter` command: subcommands for the CLI, the bare form opens the window.
+
+Nothing here or in the command modules loads torch before a command runs, so
+`--help` and usage errors answer at once."""
 
 from __future__ import annotations
 
@@ -9,6 +12,7 @@ from collections.abc import Sequence
 
 from . import __version__
 from .commands import COMMANDS, UsageError
+from .commands.common import OneLineParser, ParseError, print_json
 
 __all__ = ["main", "build_parser"]
 
@@ -16,7 +20,7 @@ log = logging.getLogger("lstmwriter")
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="lstmwriter",
         description="A writing assistant that learns your style. Without a command, "
         "opens the desktop app.",
@@ -31,7 +35,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the exit code (0 ok, 2 bad usage or input, 1 failure)."""
     parser = build_parser()
-    args = parser.parse_args(argv)
+    argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        args = parser.parse_args(argv)
+    except ParseError as exc:
+        print(exc, file=sys.stderr)
+        if argv[:1] == ["train"] and "--json" in argv:
+            print_json({"event": "error", "step": 0, "message": exc.message})
+        return 2
     if args.command is None:
         from .gui.app import run_app
 

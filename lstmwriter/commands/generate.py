@@ -11,11 +11,14 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import TYPE_CHECKING
 
 from ..core.alternatives import is_blank, offered_alternatives
-from ..core.sampling import MAX_NUM, STOP_RULES, SampleOptions, Sampler
-from ..core.store import ModelStore
+from ..core.sample_options import MAX_NUM, STOP_RULES, SampleOptions
 from .common import UsageError, bad_input, print_json
+
+if TYPE_CHECKING:
+    from ..core.sampling import Sampler
 
 __all__ = ["add_parser", "run", "MAX_SEED_CHARS"]
 
@@ -87,6 +90,9 @@ def run(args: argparse.Namespace) -> int:
     if seed is not None and len(seed) > MAX_SEED_CHARS:
         raise UsageError(f"the seed text has {len(seed):,} characters; at most "
                          f"{MAX_SEED_CHARS:,} are allowed")
+    from ..core.sampling import Sampler  # loads torch: once the arguments are good
+    from ..core.store import ModelStore
+
     with bad_input():
         loaded = ModelStore().load(args.model)
     sampler = Sampler(loaded)

@@ -1,19 +1,23 @@
-"""`lstmwriter models list|show|rename|delete`: the model store."""
+"""`lstmwriter models list|show|rename|delete|import|export`: the model store."""
 
 from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
-from ..core.store import ModelStore
 from . import models_io
 from .common import UsageError, bad_input, print_json
+
+if TYPE_CHECKING:
+    from ..core.store import ModelStore
 
 __all__ = ["add_parser", "run"]
 
 
 def add_parser(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("models", help="list, show, rename or delete stored models",
+    p = sub.add_parser("models", help="list, show, rename, delete, import or export "
+                       "models",
                        description=__doc__)
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
     a = actions.add_parser("list", help="all models (the bundled default first)")
@@ -36,6 +40,8 @@ EXTRA_ACTIONS.append(models_io)  # import / export (ml5.js, ONNX)
 
 
 def run(args: argparse.Namespace) -> int:
+    from ..core.store import ModelStore
+
     store = ModelStore()
     with bad_input():
         if args.action == "list":
@@ -74,4 +80,10 @@ def _list(store: ModelStore, as_json: bool) -> int:
             flag = " (read-only)" if info.read_only else ""
             print(f"{info.name}{flag}\t{row['level']}\t{row['rnn_size']}x"
                   f"{row['num_layers']}\tval loss {loss}\t{info.path}")
+    for path, reason in store.damaged():
+        if as_json:
+            print_json({"name": path.name, "path": str(path), "read_only": False,
+                        "damaged": reason})
+        else:
+            print(f"{path.name} (damaged)\t{reason}")
     return 0

@@ -6,8 +6,6 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from ..core.checkpoint import read_json
-from ..core.store import ModelStore
 from .common import bad_input
 
 __all__ = ["add_parser", "run_import", "run_export"]
@@ -33,7 +31,9 @@ def add_parser(actions: argparse._SubParsersAction) -> None:
 
 
 def run_import(args: argparse.Namespace) -> int:
+    from ..core.checkpoint import read_json
     from ..core.ml5 import import_ml5
+    from ..core.store import ModelStore
 
     store = ModelStore()
     with bad_input():
@@ -49,6 +49,8 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from ..core.store import ModelStore
+
     store = ModelStore()
     with bad_input():
         loaded = store.load(args.model)

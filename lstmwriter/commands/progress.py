@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from ..core.events import Event, Failed, Finished, Progress, Sample
+from .common import format_perplexity
 
 __all__ = ["ProgressLine"]
 
@@ -42,7 +43,8 @@ class ProgressLine:
 
     def _progress(self, p: Progress) -> None:
         if p.val_loss is not None:
-            self.val = (f" val {p.val_loss:.3f} (ppl {p.perplexity:.2f}, "
+            ppl = format_perplexity(p.perplexity)
+            self.val = (f" val {p.val_loss:.3f} (ppl {ppl}, "
                         f"{p.bits_per_char:.3f} bpc)")
         filled = int(self.width * p.fraction)
         bar = "#" * filled + "-" * (self.width - filled)

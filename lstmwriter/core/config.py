@@ -9,12 +9,80 @@ from typing import Any
 __all__ = [
     "ModelConfig",
     "TrainConfig",
+    "SCHEDULES",
+    "resolve_schedule",
     "Preset",
     "PRESETS",
     "preset_names",
     "auto_preset",
     "resolve_preset",
+    "Limit",
+    "LIMITS",
+    "check_limits",
 ]
+
+
+@dataclass(frozen=True)
+class Limit:
+    """The finite range a numeric setting must lie in (`open`: the low end excluded)."""
+
+    low: float
+    high: float
+    integer: bool = False
+    open: bool = False
+
+    def allows(self, value: Any) -> bool:
+        """Whether `value` is a finite number in range (an integer where required)."""
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return False
+        if self.integer and not isinstance(value, int):
+            return False
+        above = value > self.low if self.open else value >= self.low
+        return above and value <= self.high  # NaN and infinities fail one side
+
+    def describe(self) -> str:
+        """E.g. "an integer from 1 to 32,768" or "a number from 0 to 0.99"."""
+        if self.integer:
+            return f"an integer from {self.low:,} to {self.high:,}"
+        if self.open:
+            return f"a number above {self.low:g} and at most {self.high:,g}"
+        return f"a number from {self.low:g} to {self.high:,g}"
+
+
+# Finite ranges of the numeric settings (the CLI checks its options against them
+# too): far beyond any useful value, yet small enough to keep a run meaningful.
+LIMITS: dict[str, Limit] = {
+    "rnn_size": Limit(1, 32_768, integer=True),
+    "num_layers": Limit(1, 64, integer=True),
+    "embedding_size": Limit(0, 32_768, integer=True),
+    "dropout": Limit(0.0, 0.99),
+    "init_range": Limit(0.0, 10.0),
+    "seq_length": Limit(1, 100_000, integer=True),
+    "batch_size": Limit(1, 1_000_000, integer=True),
+    "learning_rate": Limit(0.0, 1000.0, open=True),
+    "plateau_patience": Limit(1, 1_000_000, integer=True),
+    "plateau_patience_tokens": Limit(0, 10**15, integer=True),
+    "grad_clip": Limit(0.0, 1e6),
+    "epochs": Limit(1, 1_000_000, integer=True),
+    "max_time": Limit(0.0, 1e8),
+    "eval_every": Limit(0, 10**9, integer=True),
+    "checkpoint_every": Limit(0.0, 1e8, open=True),
+    "seed": Limit(0, 2**32 - 1, integer=True),
+    "threads": Limit(0, 4096, integer=True),
+    "vocab_size": Limit(2, 10_000_000, integer=True),
+    "dist_timeout": Limit(0.0, 1e6, open=True),
+}
+
+
+def check_limits(config: Any) -> None:
+    """Raise ValueError naming each field of a config dataclass outside its LIMITS."""
+    bad = [
+        f"{f.name} must be {LIMITS[f.name].describe()} (not {getattr(config, f.name)})"
+        for f in dataclasses.fields(config)
+        if f.name in LIMITS and not LIMITS[f.name].allows(getattr(config, f.name))
+    ]
+    if bad:
+        raise ValueError("; ".join(bad))
 
 
 @dataclass(frozen=True)
@@ -30,6 +98,7 @@ class ModelConfig:
     init_range: float = 0.0  # > 0: every weight uniform in ±init_range (Zaremba et al.)
 
     def __post_init__(self) -> None:
+        check_limits(self)
         if self.vocab_size < 2:
             raise ValueError("vocab_size must be at least 2")
         if self.rnn_size < 1 or self.num_layers < 1:
@@ -55,6 +124,9 @@ class ModelConfig:
         return cls(**{k: v for k, v in data.items() if k in names})
 
 
+SCHEDULES = ("auto", "plateau", "epoch", "time")
+
+
 @dataclass(frozen=True)
 class TrainConfig:
     """How a model is trained: optimisation, schedule, data layout and device."""
@@ -65,13 +137,18 @@ class TrainConfig:
     optimizer: str = "adam"  # "adam" or "sgd"
     grad_clip: float = 5.0
     epochs: int = 50
-    max_time: float = 0.0  # seconds of training; 0 = no limit
-    # Learning-rate schedule: "plateau" halves (lr_decay) when validation has not
-    # improved for plateau_patience evaluations in a row; "epoch" multiplies by lr_decay
-    # every epoch after lr_decay_after (Zaremba et al.); "time" is a cosine over max_time.
-    schedule: str = "plateau"
+    # Seconds of training of the whole run (a resumed run counts what it had already
+    # trained); 0 = no limit.
+    max_time: float = 0.0
+    # Learning-rate schedule: "auto" is "time" when max_time is set, else "plateau"
+    # (see resolve_schedule); "plateau" halves (lr_decay) when validation has not
+    # improved for plateau_patience evaluations and plateau_patience_tokens training
+    # tokens; "epoch" multiplies by lr_decay every epoch after lr_decay_after (Zaremba
+    # et al.); "time" is a cosine over max_time.
+    schedule: str = "auto"
     lr_decay: float = 0.5
     plateau_patience: int = 3
+    plateau_patience_tokens: int = 10_000_000  # 0 = count validations only
     lr_decay_after: int = 0
     min_learning_rate: float = 1e-5
     eval_every: int = 0  # steps between validations; 0 = twice per epoch
@@ -87,13 +164,15 @@ class TrainConfig:
     autocast: str = "none"  # "none", "bf16" or "fp16" (CUDA only)
 
     def __post_init__(self) -> None:
+        check_limits(self)
         checks = {
             "seq_length": self.seq_length >= 1,
             "batch_size": self.batch_size >= 1,
             "learning_rate": self.learning_rate > 0,
             "optimizer": self.optimizer in ("adam", "sgd"),
-            "schedule": self.schedule in ("plateau", "epoch", "time"),
+            "schedule": self.schedule in SCHEDULES,
             "plateau_patience": self.plateau_patience >= 1,
+            "plateau_patience_tokens": self.plateau_patience_tokens >= 0,
             "grad_clip": self.grad_clip >= 0,
             "epochs": self.epochs >= 1,
             "max_time": self.max_time >= 0,
@@ -119,6 +198,16 @@ class TrainConfig:
         if "sample_temperatures" in kept:
             kept["sample_temperatures"] = tuple(kept["sample_temperatures"])
         return cls(**kept)
+
+
+def resolve_schedule(config: TrainConfig) -> TrainConfig:
+    """`config` with an `auto` schedule made concrete: a cosine over the time limit
+    when there is one, else plateau decay (whose patience counts tokens, so it cannot
+    collapse within minutes on a small corpus). Other schedules are kept."""
+    if config.schedule != "auto":
+        return config
+    return dataclasses.replace(config,
+                               schedule="time" if config.max_time else "plateau")
 
 
 @dataclass(frozen=True)

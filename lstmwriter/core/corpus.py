@@ -17,6 +17,8 @@ import numpy as np
 import platformdirs
 
 from .tokenizer import CharTokenizer, Tokenizer, WordTokenizer, smallest_dtype
+from .unwrap import UNWRAP_MODES, is_hard_wrapped
+from .unwrap import unwrap as unwrap_text
 
 __all__ = [
     "DEFAULT_EXTENSIONS",
@@ -31,11 +33,13 @@ __all__ = [
     "encode_file",
     "split_ids",
     "cache_dir",
+    "unwrap_texts",
 ]
 
 DEFAULT_EXTENSIONS = (".txt", ".md")
 SEPARATOR = "\n\n"  # between files
 _SNIFF = 65536
+_WRAP_SNIFF = 1 << 20  # characters of each file looked at to tell a hard wrap
 _PIECE = 1 << 22  # characters tokenised at a time: bounds memory on huge files
 _SPACES = (32, 10, 9, 13, 12)  # what separates words when counting them
 _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
@@ -75,6 +79,8 @@ class CorpusReport:
     tokens: int = 0
     encodings: dict[str, str] = field(default_factory=dict)  # non-UTF-8 files only
     skipped: list[SkippedFile] = field(default_factory=list)
+    hard_wrapped: int = 0  # files that look hard-wrapped
+    unwrapped: int = 0  # files whose wrapped lines were joined
 
     @property
     def files_skipped(self) -> int:
@@ -97,6 +103,8 @@ class CorpusReport:
         text = (f"{self.files_used} files, {self.bytes / 1e6:.2f} MB, "
                 f"{self.characters:,} characters ({self.distinct_characters} distinct), "
                 f"{self.words:,} words")
+        if self.unwrapped:
+            text += f"; hard-wrapped lines joined in {self.unwrapped}"
         if self.skipped:
             text += f"; {len(self.skipped)} skipped"
         return text
@@ -324,10 +332,12 @@ def prepare_corpus(
     use_cache: bool = True,
     on_progress: Callable[[int, int], None] | None = None,
     cancel: threading.Event | None = None,
+    unwrap: str = "auto",
 ) -> EncodedCorpus:
     """Read, decode, tokenize and cache a corpus folder (or a single file).
 
-    With `tokenizer` given (fine-tuning, or a validation file) its vocabulary is
+    `unwrap` joins hard-wrapped lines (see `unwrap_texts`). With `tokenizer`
+    given (fine-tuning, or a validation file) its vocabulary is
     kept and unknown tokens map to its unknown id; otherwise one is built from the
     text. The ids are cached as .npy under the platformdirs cache dir, keyed by the
     files' paths, sizes and mtimes and the options, and memory-mapped on reload.
@@ -335,7 +345,7 @@ def prepare_corpus(
     root = Path(root).expanduser()
     files, skipped = find_files(root, extensions, cancel)
     options = dict(level=level, lower=lower, ascii=ascii_only, max_vocab=max_vocab,
-                   split=split_punctuation,
+                   split=split_punctuation, unwrap=unwrap,
                    vocab=tokenizer.to_dict() if tokenizer else None)
     key = _cache_key(files, options)
     cached = _load_cached(key) if use_cache else None
@@ -345,6 +355,7 @@ def prepare_corpus(
     texts = read_texts(files, report, on_progress, cancel)
     if not texts:
         raise CorpusError(_no_text_reason(root, files, report))
+    texts = unwrap_texts(texts, unwrap, report)
     if tokenizer is None:
         tokenizer = _build_tokenizer(texts, level, lower, ascii_only, max_vocab,
                                      split_punctuation)
@@ -354,6 +365,22 @@ def prepare_corpus(
     return EncodedCorpus(ids, tokenizer, report)
 
 
+def unwrap_texts(texts: list[str], mode: str, report: CorpusReport) -> list[str]:
+    """Join hard-wrapped lines: in the files that look hard-wrapped ("auto"), in
+    every file ("yes") or in none ("no"); counts both in `report`."""
+    if mode not in UNWRAP_MODES:
+        raise ValueError(f"unwrap must be {', '.join(UNWRAP_MODES)}, not {mode!r}")
+    out = []
+    for text in texts:
+        wrapped = is_hard_wrapped(text[:_WRAP_SNIFF])
+        report.hard_wrapped += wrapped
+        if mode == "yes" or (mode == "auto" and wrapped):
+            text = unwrap_text(text)
+            report.unwrapped += 1
+        out.append(text)
+    return out
+
+
 def _no_text_reason(root: Path, files: list[Path], report: CorpusReport) -> str:
     if not files and not report.skipped:
         return f"{root}: no text files found (looked for {', '.join(DEFAULT_EXTENSIONS)} " \
@@ -361,8 +388,22 @@ def _no_text_reason(root: Path, files: list[Path], report: CorpusReport) -> str:
     reasons: dict[str, int] = {}
     for s in report.skipped:
         reasons[s.reason] = reasons.get(s.reason, 0) + 1
-    detail = ", ".join(f"{n} {r}" for r, n in sorted(reasons.items()))
+    detail = ", ".join(_counted(n, r) for r, n in sorted(reasons.items()))
     return f"{root}: no usable text: every file was skipped ({detail})"
+
+
+_PLURALS = (("binary file (contains", "binary files (contain"),
+            ("binary file", "binary files"), ("empty file", "empty files"),
+            ("broken symbolic link", "broken symbolic links"))
+
+
+def _counted(count: int, reason: str) -> str:
+    """"1 binary file (contains NUL bytes)", "2 binary files (contain NUL bytes)"."""
+    for one, many in _PLURALS if count > 1 else ():
+        if reason.startswith(one):
+            reason = many + reason[len(one):]
+            break
+    return f"{count} {reason}"
 
 
 def _build_tokenizer(texts, level, lower, ascii_only, max_vocab, split_punctuation):
@@ -446,10 +487,11 @@ def _load_cached(key: str) -> EncodedCorpus | None:
 
 
 def encode_file(path: Path, tokenizer: Tokenizer, extensions: Iterable[str] =
-                DEFAULT_EXTENSIONS) -> EncodedCorpus:
-    """Encode a file or folder with an existing tokenizer (validation, eval)."""
+                DEFAULT_EXTENSIONS, unwrap: str = "no") -> EncodedCorpus:
+    """Encode a file or folder with an existing tokenizer (validation, eval); the
+    text is read as it is unless `unwrap` says otherwise."""
     return prepare_corpus(path, tokenizer.level, tokenizer, extensions,
-                          use_cache=False)
+                          use_cache=False, unwrap=unwrap)
 
 
 def split_ids(ids: np.ndarray, valid_fraction: float) -> tuple[np.ndarray, np.ndarray]:

@@ -49,6 +49,7 @@ import torch
 from .checkpoint import ModelFileError
 from .lstm_step import NumpyLSTM, single_thread_blas
 from .model import LSTMLanguageModel
+from .sample_options import STOP_RULES, SampleOptions
 from .store import LoadedModel, ModelStore
 from .tokenizer import EOS_WORD, UNK_WORD, Tokenizer
 
@@ -62,10 +63,6 @@ __all__ = [
     "window_start",
 ]
 
-STOP_RULES = ("length", "line", "sentence")
-MAX_NUM = 64
-MAX_LENGTH = 100_000
-_GREEDY_BELOW = 0.01
 _SPAN_MIN = 12  # shorter stretches are cheaper as single numpy steps
 _LAG = 48  # tokens the window states may trail the main state by
 _CATCH_UP = 8  # a stream brings them up to date once they trail by this many
@@ -75,45 +72,6 @@ _OPEN_WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?\Z")
 _OPEN_PRETOKENIZED = re.compile(r"\S+\Z")
 _DETOK_KEEP = 48
 _LONGEST_WORD = 256  # a half-typed word is looked for in this many last characters  # word tokens of context kept for spacing decisions
-
-
-@dataclass(frozen=True)
-class SampleOptions:
-    """How to sample; invalid values raise ValueError with a message for the user."""
-
-    num: int = 3  # alternatives, sampled as one batch
-    length: int = 80  # max tokens per alternative
-    temperature: float = 0.5  # <= 0.01 means greedy
-    top_k: int = 0  # 0 = off
-    top_p: float = 1.0  # 1.0 = off
-    stop: str = "length"  # "length" | "line" | "sentence"
-    stop_string: str | None = None
-    seed: int | None = None  # None = fresh randomness
-
-    def __post_init__(self) -> None:
-        problems = []
-        if not isinstance(self.num, int) or not 1 <= self.num <= MAX_NUM:
-            problems.append(f"the number of alternatives must be 1 to {MAX_NUM}")
-        if not isinstance(self.length, int) or not 1 <= self.length <= MAX_LENGTH:
-            problems.append(f"the length must be 1 to {MAX_LENGTH:,} tokens")
-        if not (math.isfinite(self.temperature) and 0 <= self.temperature <= 100):
-            problems.append("the temperature must be between 0 and 100")
-        if not isinstance(self.top_k, int) or self.top_k < 0:
-            problems.append("top-k must be 0 (off) or a positive integer")
-        if not (math.isfinite(self.top_p) and 0 < self.top_p <= 1):
-            problems.append("top-p must be in (0, 1]")
-        if self.stop not in STOP_RULES:
-            problems.append(f"stop must be one of {', '.join(STOP_RULES)}")
-        if self.stop_string is not None and not self.stop_string:
-            problems.append("the stop string is empty")
-        if self.seed is not None and (not isinstance(self.seed, int) or self.seed < 0):
-            problems.append("the random seed must be a non-negative integer")
-        if problems:
-            raise ValueError("; ".join(problems))
-
-    @property
-    def greedy(self) -> bool:
-        return self.temperature <= _GREEDY_BELOW
 
 
 @dataclass
@@ -268,6 +226,20 @@ class Sampler:
             for token in self._vocab.start_ids:
                 h, c = self._net.step(np.array([token]), h, c)
             self._start = (h, c, self._net.logits(h[-1]))
+
+    def update_weights(self, model: LSTMLanguageModel) -> None:
+        """Step with `model`'s weights from now on (same shape and vocabulary),
+        keeping the states read so far: dynamic evaluation's weights change as the
+        document grows, while what was read stays read."""
+        net = NumpyLSTM(model)
+        if (net.vocab_size, net.hidden_size, net.num_layers) != (
+                self._net.vocab_size, self._net.hidden_size, self._net.num_layers):
+            raise ValueError("the new weights do not fit the model")
+        with single_thread_blas():
+            self._net = net
+            self._main_logits = None
+            h, c = self._start[:2]
+            self._start = (h, c, net.logits(h[-1]))
 
     def replace_model(self, loaded: LoadedModel) -> None:
         """Switch to another model (e.g. a newer snapshot), keeping the context."""
@@ -488,6 +460,36 @@ class Sampler:
                 return
             if i == 0:  # the first piece is out: now the context's deferred work
                 self._catch_up()
+
+    @property
+    def net(self) -> NumpyLSTM:
+        """The network the states are stepped with."""
+        return self._net
+
+    def next_distribution(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(h, c, logits) after the context: (L, 1, H), (L, 1, H), (1, V)."""
+        with single_thread_blas():
+            return self._main_output()
+
+    def greedy_words(self, count: int) -> Iterator[tuple[str, float]]:
+        """Up to `count` most likely tokens in a row, each as (text, probability);
+        completes a half-typed word first."""
+        vocab, net = self._vocab, self._net
+        with single_thread_blas():
+            h, c, logits, allowed, context = self._prepare(vocab, net)
+            pieces = _pieces_for(vocab, context, 1, self._text, allowed is not None,
+                                 self._tail)
+            for i in range(count):
+                z = logits[0].astype(np.float64)
+                if allowed is not None and i == 0:
+                    z = np.where(np.isin(np.arange(len(z)), allowed), z, -np.inf)
+                if len(z) > 1:
+                    z[vocab.unk_id] = -np.inf
+                token = int(z.argmax())
+                p = float(1.0 / np.exp(z - z[token]).sum())
+                yield pieces.push(np.array([token]))[0], p
+                h, c = net.step(np.array([token]), h, c)
+                logits = net.logits(h[-1])
 
     def _catch_up(self) -> None:
         """Bring the window states up to the text (they trail after keystrokes)."""

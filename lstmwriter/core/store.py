@@ -269,6 +269,16 @@ class ModelStore:
     def names(self) -> list[str]:
         return [row.name for row in self.list()]
 
+    def damaged(self) -> list[tuple[Path, str]]:
+        """User model folders that `list` skips, each with the reason."""
+        rows = []
+        for folder in self._user_dirs():
+            try:
+                read_model_meta(folder)
+            except ModelFileError as exc:
+                rows.append((folder, str(exc)))
+        return rows
+
     def path_of(self, name: str) -> Path:
         """Folder of a store model (`default` is the bundled one)."""
         if name == DEFAULT_MODEL_NAME:
