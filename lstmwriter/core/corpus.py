@@ -16,7 +16,13 @@ from typing import Any
 import numpy as np
 import platformdirs
 
-from .tokenizer import CharTokenizer, Tokenizer, WordTokenizer, smallest_dtype
+from .tokenizer import (
+    WORD_RULES,
+    CharTokenizer,
+    Tokenizer,
+    WordTokenizer,
+    smallest_dtype,
+)
 from .unwrap import UNWRAP_MODES, is_hard_wrapped
 from .unwrap import unwrap as unwrap_text
 
@@ -346,6 +352,7 @@ def prepare_corpus(
     files, skipped = find_files(root, extensions, cancel)
     options = dict(level=level, lower=lower, ascii=ascii_only, max_vocab=max_vocab,
                    split=split_punctuation, unwrap=unwrap,
+                   rules=WORD_RULES if level == "word" else None,
                    vocab=tokenizer.to_dict() if tokenizer else None)
     key = _cache_key(files, options)
     cached = _load_cached(key) if use_cache else None

@@ -22,6 +22,7 @@ __all__ = [
     "tokenizer_from_dict",
     "smallest_dtype",
     "western_charset",
+    "WORD_RULES",
 ]
 
 UNK_CHAR = "\ufffd"  # the character-level unknown symbol (id 0)
@@ -161,9 +162,22 @@ class CharTokenizer:
         }
 
 
-_WORD_RE = re.compile(r"<unk>|<eos>|\w+(?:['\u2019]\w+)*|[^\w\s]")
+# Word-level splitting and spacing rules; a model records the version it was built
+# with (config.json "tokenizer": "rules"; absent = 1) and keeps decoding by it.
+# 1: an apostrophe only inside a word: "goin'" -> "goin" "'", decoded "goin '".
+# 2: a trailing apostrophe stays with its word or closing punctuation ("goin'",
+#    "girls'", ",'"); one before a word is an opening quote, glued to the word.
+WORD_RULES = 2
+_APOSTROPHES = "'\u2019"
+_CLOSING = ".,;:!?)]}\u201d"  # rules 2: a quote right after these closes
+_WORD_RE = {
+    1: re.compile(r"<unk>|<eos>|\w+(?:['\u2019]\w+)*|[^\w\s]"),
+    2: re.compile(r"<unk>|<eos>|\w+(?:['\u2019]\w+)*['\u2019]?"
+                  rf"|[{re.escape(_CLOSING)}][{_APOSTROPHES}](?!\w)|[^\w\s]"),
+}
 _NO_SPACE_BEFORE = set(".,;:!?)]}%") | {"n't", "'s", "'re", "'ve", "'ll", "'d", "'m"}
 _NO_SPACE_AFTER = set("([{$")
+_OPENING = {1: set(), 2: set(_APOSTROPHES) | {"\u2018", "\u201c"}}
 
 
 class WordTokenizer:
@@ -176,7 +190,8 @@ class WordTokenizer:
     level = "word"
 
     def __init__(
-        self, words: Iterable[str], lower: bool = False, split_punctuation: bool = True
+        self, words: Iterable[str], lower: bool = False, split_punctuation: bool = True,
+        rules: int = WORD_RULES,
     ) -> None:
         rest = [w for w in words if w not in (UNK_WORD, EOS_WORD)]
         self.tokens: list[str] = [UNK_WORD, EOS_WORD, *rest]
@@ -184,6 +199,12 @@ class WordTokenizer:
             raise ValueError("word vocabulary has duplicates")
         self.lower = lower
         self.split_punctuation = split_punctuation
+        if rules not in _WORD_RE:
+            raise ValueError(f"unknown word tokenizer rules {rules!r}")
+        self.rules = rules
+        self._word_re = _WORD_RE[rules]
+        # pre-tokenised (PTB) text has a lone "'" only as a possessive: it closes
+        self._opening = _OPENING[rules] if split_punctuation else set()
         self.normalize = normalizer(lower, False)
         self._index = {w: i for i, w in enumerate(self.tokens)}
 
@@ -219,7 +240,7 @@ class WordTokenizer:
             if line_no:
                 tokens.append(EOS_WORD)
             if self.split_punctuation:
-                tokens.extend(_WORD_RE.findall(line))
+                tokens.extend(self._word_re.findall(line))
             else:
                 tokens.extend(line.split())
         return tokens
@@ -250,10 +271,22 @@ class WordTokenizer:
                 out.append((" " if space else "") + token)
                 glue = open_quote
                 continue
-            space = not glue and token not in _NO_SPACE_BEFORE
+            space = not glue and not self._closes(token)
             out.append((" " if space else "") + token)
-            glue = token in _NO_SPACE_AFTER
+            glue = token in _NO_SPACE_AFTER or token in self._opening
         return "".join(out)
+
+    def _closes(self, token: str) -> bool:
+        """No space before it: closing punctuation, a clitic, or (rules 2) closing
+        punctuation with its closing quote such as ",'", or a pre-tokenised "'"."""
+        if token in _NO_SPACE_BEFORE:
+            return True
+        if self.rules < 2:
+            return False
+        if token in _APOSTROPHES:
+            return not self.split_punctuation
+        return token == "\u201d" or (len(token) == 2 and token[0] in _CLOSING
+                                     and token[1] in _APOSTROPHES)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -261,6 +294,7 @@ class WordTokenizer:
             "tokens": self.tokens,
             "lower": self.lower,
             "split_punctuation": self.split_punctuation,
+            "rules": self.rules,
         }
 
 
@@ -278,7 +312,8 @@ def tokenizer_from_dict(data: dict[str, Any]) -> Tokenizer:
                                  bool(data.get("crlf")))
         if kind == "word":
             return WordTokenizer(
-                tokens, bool(data.get("lower")), bool(data.get("split_punctuation", True))
+                tokens, bool(data.get("lower")), bool(data.get("split_punctuation", True)),
+                data.get("rules", 1),  # models saved before the rules were recorded
             )
     except (KeyError, TypeError) as exc:
         raise ValueError(f"damaged vocabulary: {exc}") from None

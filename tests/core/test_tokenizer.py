@@ -76,3 +76,39 @@ def test_penn_treebank_standard_setup(shared_data):
     eos = corpus.tokenizer.id_of("<eos>")
     assert int((np.asarray(corpus.ids) == eos).sum()) == 42_068
     assert corpus.tokenizer.id_of("<unk>") == 0
+
+
+@pytest.mark.parametrize("text,tokens", [
+    ("He was goin' home.", ["He", "was", "goin'", "home", "."]),
+    ("The girls' books", ["The", "girls'", "books"]),
+    ("'quoted' and 'more'", ["'", "quoted'", "and", "'", "more'"]),
+    ("'Hello,' she said, 'Hi.'", ["'", "Hello", ",'", "she", "said", ",", "'", "Hi",
+                                  ".'"]),
+    ("nothin' to yo' head, 'tis rock'n'roll", ["nothin'", "to", "yo'", "head", ",",
+                                               "'", "tis", "rock'n'roll"]),
+    ("(‘Quoted’) and “double” it’s", ["(", "‘", "Quoted’", ")", "and", "“", "double",
+                                      "”", "it’s"]),
+])
+def test_word_apostrophes_stay_with_their_word_and_round_trip(text, tokens):
+    tok = WordTokenizer.build(text)
+    assert tok.split(text) == tokens
+    assert tok.decode(tok.encode(text)) == text
+
+
+def test_word_rules_recorded_and_old_models_decode_as_before():
+    tok = WordTokenizer.build("goin' home")
+    assert tok.to_dict()["rules"] == 2 and tokenizer_from_dict(tok.to_dict()).rules == 2
+    saved_before = {"type": "word", "tokens": ["<unk>", "<eos>", "goin", "'", "home"],
+                    "lower": False, "split_punctuation": True}  # no "rules" key
+    old = tokenizer_from_dict(saved_before)
+    assert old.rules == 1 and old.split("goin' home") == ["goin", "'", "home"]
+    assert old.decode(old.encode("goin' home")) == "goin ' home"
+    with pytest.raises(ValueError, match="rules"):
+        tokenizer_from_dict({**saved_before, "rules": 99})
+
+
+def test_pretokenized_apostrophes_split_on_spaces_only():
+    text = "the investors ' money and the firm 's stock"
+    tok = WordTokenizer.build(text, split_punctuation=False)
+    assert tok.split(text) == text.split()
+    assert tok.decode(tok.encode(text)) == "the investors' money and the firm's stock"
