@@ -311,10 +311,10 @@ def tokenizer_from_dict(data: dict[str, Any]) -> Tokenizer:
             return CharTokenizer(tokens, bool(data.get("lower")), bool(data.get("ascii")),
                                  bool(data.get("crlf")))
         if kind == "word":
-            return WordTokenizer(
-                tokens, bool(data.get("lower")), bool(data.get("split_punctuation", True)),
-                data.get("rules", 1),  # models saved before the rules were recorded
-            )
+            split = bool(data.get("split_punctuation", True))
+            # models saved before the rules were recorded use the first ones
+            return WordTokenizer(tokens, bool(data.get("lower")), split,
+                                 data.get("rules", 1))
     except (KeyError, TypeError) as exc:
         raise ValueError(f"damaged vocabulary: {exc}") from None
     raise ValueError(f"unknown tokenizer type {kind!r}")

@@ -17,7 +17,7 @@ from lstmwriter.core.store import ModelStore
 
 
 def _in_fresh_python(argv: list[str]) -> tuple[int, bool, str]:
-    """(exit code, whether torch was imported, stderr) of main(argv) in a new process."""
+    """(exit code, whether torch was imported, stderr) of main(argv), run alone."""
     code = (
         "import sys\nfrom lstmwriter.cli import main\n"
         f"try:\n    rc = main({argv!r})\nexcept SystemExit as e:\n    rc = e.code\n"
