@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
 def _skipped_line(unknown: int) -> str:
     """What the figure leaves out: characters the model has no symbol for."""
     if not unknown:
-        return "every character is in the model's vocabulary; the first is context only"
+        return "no character outside the model's vocabulary (those are skipped)"
     plural = "character is" if unknown == 1 else "characters are"
     return (f"{unknown:,} {plural} outside the model's vocabulary: skipped, not scored "
             "(they are still read as context)")

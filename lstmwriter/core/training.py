@@ -32,7 +32,7 @@ from .checkpoint import (
 from .config import ModelConfig, TrainConfig
 from .device import describe_device, resolve_device
 from .distributed import agree, gather_streams
-from .evaluation import Evaluation, evaluate
+from .evaluation import Evaluation, evaluate, skipped_target
 from .events import CheckpointSaved, Event, Failed, Finished, Progress, Sample
 from .model import LSTMLanguageModel
 from .sampling import generate_text
@@ -418,7 +418,8 @@ class Trainer:
     # -- validation, samples, saving ---------------------------------------
     def _evaluate(self) -> Evaluation:
         return evaluate(self.model, self.job.valid_ids, self.device,
-                        self._chars_per_token, self.config.max_eval_tokens)
+                        self._chars_per_token, self.config.max_eval_tokens,
+                        skip_id=skipped_target(self.job.tokenizer))
 
     def _validate(self, train_loss: float | None) -> Evaluation:
         st, cfg = self.state, self.config

@@ -12,8 +12,9 @@ import numpy as np
 import pytest
 import torch
 
+from lstmwriter.cli import main
 from lstmwriter.core.config import ModelConfig
-from lstmwriter.core.evaluation import evaluate
+from lstmwriter.core.evaluation import evaluate, skipped_target
 from lstmwriter.core.ml5 import export_ml5, import_ml5
 from lstmwriter.core.model import LSTMLanguageModel
 from lstmwriter.core.store import ModelStore, save_model_dir
@@ -187,6 +188,60 @@ def test_zora_bits_per_char_far_below_untrained(store):
     assert per_char < 2.0
     assert untrained.bits_per_char > 6.0  # log2(81) = 6.34 is a uniform guess
     assert per_char < untrained.bits_per_char / 3
+
+
+def reference_bits(arrays: dict[str, np.ndarray], vocab: dict[str, int], text: str
+                   ) -> tuple[float, int]:
+    """Mean bits of each character of `text` after the first, from the TensorFlow
+    equations, and how many targets were skipped: a character outside `vocab` is
+    read as a zero embedding (the importer's added row) and never scored."""
+    size = len(vocab)
+    embedding = arrays["embedding"]
+    padded = {**arrays, "embedding": np.vstack([embedding,
+                                                np.zeros((1, embedding.shape[1]))])}
+    ids = np.array([vocab.get(ch, size) for ch in text])
+    logits = reference_logits(padded, list(ids[:-1]))
+    top = logits.max(1, keepdims=True)
+    log_probs = logits - top - np.log(np.exp(logits - top).sum(1, keepdims=True))
+    known = ids[1:] < size
+    nats = -log_probs[np.arange(len(ids) - 1)[known], ids[1:][known]]
+    return nats.mean() / math.log(2), int((~known).sum())
+
+
+def test_zora_eval_matches_the_tensorflow_reference_with_unseen_characters(store):
+    """The characters À, ý and € are not in the vocabulary: skipped, counted, and
+    the rest scores as the TensorFlow cell does (the published model was trained on
+    \r\n line ends, which its tokenizer restores)."""
+    folder = zora_or_skip()
+    if not ZORA_TEXT.is_file():
+        pytest.skip("../shared/data/zora_neale_hurston is not available")
+    whole = ZORA_TEXT.read_bytes().decode("utf-8")
+    raw = whole[whole.index("\n", 50_000) + 1 : whole.index("\r", 53_000)]  # lines
+    raw = raw[:1000] + "À" + raw[1000:2000] + "ý€" + raw[2000:]
+    vocab = json.loads((folder / "vocab.json").read_text(encoding="utf-8"))
+    expected, skipped = reference_bits(read_arrays(folder), vocab, raw)
+    loaded = store.load(import_ml5(folder, store).name)
+    ids = loaded.tokenizer.encode(raw.replace("\r\n", "\n"))  # as the app reads it
+    assert len(ids) == len(raw)
+    result = evaluate(loaded.model, ids, skip_id=skipped_target(loaded.tokenizer))
+    assert (result.unknown_tokens, skipped) == (3, 3)
+    assert result.tokens == len(raw) - 1 - 3
+    assert abs(result.loss / math.log(2) - expected) < 1e-3  # the target is 0.01
+
+
+def test_eval_of_an_imported_model_gives_the_reference_bits_per_char(tmp_path, store,
+                                                                     capsys):
+    arrays = random_ml5(SMALL_VOCAB, hidden=8, layers=2, seed=4)
+    path = import_ml5(write_ml5(tmp_path / "m", arrays, SMALL_VOCAB), store)
+    rng = np.random.default_rng(5)
+    text = "".join(rng.choice(list(SMALL_VOCAB)[:6] + ["x", "\u00fd"], 400))
+    (tmp_path / "t.txt").write_text(text, encoding="utf-8", newline="")
+    assert main(["eval", str(path), str(tmp_path / "t.txt"), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    expected, skipped = reference_bits(arrays, SMALL_VOCAB, text)
+    assert result["unknown_tokens"] == skipped > 50
+    assert result["tokens"] == len(text) - 1 - skipped
+    assert abs(result["bits_per_char"] - expected) < 1e-3
 
 
 # ---------------------------------------------------------------- round trips
