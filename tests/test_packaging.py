@@ -20,9 +20,9 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
                     "--outdir", str(dist), str(REPO)], check=True, capture_output=True)
     wheel = next(dist.glob("lstmwriter-*.whl"))
     env_dir = tmp_path / "venv"
-    # system site packages: the machine's local CPU torch and Qt, as a user would have
-    venv.EnvBuilder(with_pip=True, system_site_packages=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    _see_running_packages(python)
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
                    check=True, capture_output=True)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"),
@@ -41,3 +41,17 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
     where = subprocess.run([python, "-c", "import lstmwriter; print(lstmwriter.__file__)"],
                            capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
     assert str(env_dir) in where.stdout  # ran from the wheel, not the source tree
+
+
+def _see_running_packages(python: Path) -> None:
+    """Let the new venv import the dependencies (torch, Qt, ...) of the environment
+    running the tests, a virtual one or not, as a user's own install would have them:
+    a .pth file appends its package folders after the venv's own (so the installed
+    wheel, not the source tree, is what imports as lstmwriter)."""
+    folders = [p for p in sys.path if Path(p).is_dir()
+               and Path(p).name in ("site-packages", "dist-packages")]
+    purelib = subprocess.run(
+        [python, "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True).stdout.strip()
+    assert folders
+    (Path(purelib) / "running_env.pth").write_text("\n".join(folders) + "\n")
