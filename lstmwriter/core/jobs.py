@@ -46,6 +46,7 @@ class TrainRequest:
     init: str | None = None  # model (name or path) to fine-tune
     resume: bool = False
     charset: str = "corpus"  # char level: "corpus" or "western" (a broad fixed set)
+    unwrap: str = "auto"  # join hard-wrapped lines: auto (where detected) | yes | no
 
 
 def plan_training(
@@ -74,7 +75,8 @@ def plan_training(
     corpus = prepare_corpus(
         request.corpus, level, tokenizer, request.extensions,
         request.lower, request.ascii_only, request.vocab_size,
-        split_punctuation=not pretokenized, on_progress=on_progress, cancel=cancel)
+        split_punctuation=not pretokenized, on_progress=on_progress, cancel=cancel,
+        unwrap=request.unwrap)
     preset = resolve_preset(preset_name, corpus.report.bytes, level,
                             accelerated=device.type != "cpu")
     if preset.level != level:
@@ -94,7 +96,7 @@ def plan_training(
     train_values = preset_train_values(preset, fine_tune=base is not None)
     train_config = TrainConfig.from_dict({**train_values, **overrides})
     train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
-                                  train_config.valid_fraction)
+                                  train_config.valid_fraction, request.unwrap)
     name = request.name or store.unique_name(Path(request.corpus).expanduser().name)
     store.check_name(name)
     model_dir = store.root / name
@@ -119,10 +121,10 @@ def preset_train_values(preset: Preset, fine_tune: bool) -> dict[str, Any]:
     return values
 
 
-def _split(ids, valid: Path | None, tokenizer, fraction: float):
+def _split(ids, valid: Path | None, tokenizer, fraction: float, unwrap: str):
     if valid is None:
         return split_ids(ids, fraction)
-    valid_ids = encode_file(Path(valid), tokenizer).ids
+    valid_ids = encode_file(Path(valid), tokenizer, unwrap=unwrap).ids
     if len(valid_ids) < 2:
         raise CorpusError(f"{valid}: validation text is too short")
     return ids, valid_ids
@@ -136,7 +138,8 @@ def _corpus_record(request: TrainRequest, report: dict[str, Any], preset: str,
     record.update(path=str(Path(request.corpus).expanduser().resolve()), preset=preset,
                   extensions=list(request.extensions), lower=request.lower,
                   ascii=request.ascii_only, pretokenized=pretokenized,
-                  valid=str(request.valid) if request.valid else None)
+                  valid=str(request.valid) if request.valid else None,
+                  unwrap=request.unwrap)
     return record
 
 
@@ -148,15 +151,17 @@ def _plan_resume(request, store, on_progress, cancel) -> TrainingJob:
     meta = read_checkpoint_meta(model_dir)
     tokenizer = tokenizer_from_dict(meta["tokenizer"])
     record = meta.get("corpus", {})
+    unwrap = record.get("unwrap", "no")  # as the run began; older runs read lines as is
     corpus = prepare_corpus(
         request.corpus, tokenizer.level, tokenizer,
         record.get("extensions", request.extensions), on_progress=on_progress,
-        cancel=cancel)
+        cancel=cancel, unwrap=unwrap)
     changes = {k: v for k, v in request.train_overrides.items()
                if v is not None and k in RESUMABLE_OVERRIDES}
     train_config = replace(TrainConfig.from_dict(meta["train"]), **changes)
     valid = request.valid or (Path(record["valid"]) if record.get("valid") else None)
-    train_ids, valid_ids = _split(corpus.ids, valid, tokenizer, train_config.valid_fraction)
+    train_ids, valid_ids = _split(corpus.ids, valid, tokenizer,
+                                  train_config.valid_fraction, unwrap)
     return TrainingJob(
         name=request.name, model_dir=model_dir, train_ids=train_ids, valid_ids=valid_ids,
         tokenizer=tokenizer, model_config=ModelConfig.from_dict(meta["model"]),
