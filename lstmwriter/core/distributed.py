@@ -16,8 +16,8 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-__all__ = ["DistributedContext", "setup_from_env", "agree", "gather_streams",
-           "is_distributed"]
+__all__ = ["DistributedContext", "setup_from_env", "agree", "agreed_max",
+           "gather_streams", "is_distributed"]
 
 
 @dataclass(frozen=True)
@@ -60,10 +60,16 @@ def agree(flags: list[bool]) -> list[bool]:
     """Each flag is true on every rank if it is true on any rank."""
     if not is_distributed():
         return flags
-    device = _collective_device()
-    tensor = torch.tensor([float(f) for f in flags], device=device)
+    return [bool(v) for v in agreed_max([float(f) for f in flags])]
+
+
+def agreed_max(values: list[float]) -> list[float]:
+    """Each value's largest over all ranks, the same on every rank (one all-reduce)."""
+    if not is_distributed():
+        return values
+    tensor = torch.tensor(values, dtype=torch.float64, device=_collective_device())
     dist.all_reduce(tensor, op=dist.ReduceOp.MAX)
-    return [bool(v) for v in tensor.tolist()]
+    return tensor.tolist()
 
 
 def gather_streams(tensor: torch.Tensor, world: int) -> torch.Tensor:

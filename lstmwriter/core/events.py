@@ -61,6 +61,7 @@ class Finished(Event):
     name: str
     path: str
     best_val_loss: float | None
+    message: str | None = None  # why it ended, when that may surprise (limit used up)
 
 
 @dataclass(frozen=True)

@@ -12,14 +12,15 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from .config import ModelConfig, Preset, TrainConfig, resolve_preset
+from .config import ModelConfig, Preset, TrainConfig, resolve_preset, resolve_schedule
 from .corpus import DEFAULT_EXTENSIONS, CorpusError, encode_file, prepare_corpus, split_ids
 from .device import resolve_device
 from .store import ModelStore
 from .tokenizer import CharTokenizer, tokenizer_from_dict, western_charset
 from .training import TrainingJob, read_checkpoint_meta
 
-__all__ = ["TrainRequest", "plan_training", "preset_train_values", "RESUMABLE_OVERRIDES"]
+__all__ = ["TrainRequest", "plan_training", "preset_train_values", "describe_schedule",
+           "RESUMABLE_OVERRIDES"]
 
 FINETUNE_LR_SCALE = 0.5  # of the preset's learning rate, unless --lr is given
 # Settings a resumed run may change; the rest must stay as the run began.
@@ -95,6 +96,7 @@ def plan_training(
                                       if k != "vocab_size"})
     train_values = preset_train_values(preset, fine_tune=base is not None)
     train_config = TrainConfig.from_dict({**train_values, **overrides})
+    train_config = resolve_schedule(train_config)  # auto: by the time limit
     train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
                                   train_config.valid_fraction, request.unwrap)
     name = request.name or store.unique_name(Path(request.corpus).expanduser().name)
@@ -119,6 +121,31 @@ def preset_train_values(preset: Preset, fine_tune: bool) -> dict[str, Any]:
     if fine_tune:
         values["learning_rate"] = values["learning_rate"] * FINETUNE_LR_SCALE
     return values
+
+
+def describe_schedule(config: TrainConfig) -> str:
+    """How the learning rate will move, in a few words (printed by the CLI)."""
+    config = resolve_schedule(config)
+    lr = f"learning rate {config.learning_rate:g}"
+    if config.schedule == "time" and config.max_time:
+        return (f"{lr}, cosine down to {config.min_learning_rate:g} over the "
+                f"{config.max_time / 60:g} min time limit")
+    if config.schedule == "epoch":
+        return (f"{lr}, x{config.lr_decay:g} per epoch after epoch "
+                f"{config.lr_decay_after}")
+    if config.schedule == "plateau":
+        tokens = config.plateau_patience_tokens
+        return (f"{lr}, x{config.lr_decay:g} after {config.plateau_patience} "
+                f"validations" + (f" and {tokens / 1e6:g}M tokens" if tokens else "")
+                + " without a new best")
+    return f"{lr}, constant (schedule time without a time limit)"
+
+
+def _stored_train_config(stored: dict[str, Any]) -> TrainConfig:
+    """A checkpoint's training settings; runs saved before `auto` and token patience
+    existed keep their plateau schedule exactly (patience in validations only)."""
+    values = {"schedule": "plateau", "plateau_patience_tokens": 0, **stored}
+    return TrainConfig.from_dict(values)
 
 
 def _split(ids, valid: Path | None, tokenizer, fraction: float, unwrap: str):
@@ -158,7 +185,7 @@ def _plan_resume(request, store, on_progress, cancel) -> TrainingJob:
         cancel=cancel, unwrap=unwrap)
     changes = {k: v for k, v in request.train_overrides.items()
                if v is not None and k in RESUMABLE_OVERRIDES}
-    train_config = replace(TrainConfig.from_dict(meta["train"]), **changes)
+    train_config = replace(_stored_train_config(meta["train"]), **changes)
     valid = request.valid or (Path(record["valid"]) if record.get("valid") else None)
     train_ids, valid_ids = _split(corpus.ids, valid, tokenizer,
                                   train_config.valid_fraction, unwrap)

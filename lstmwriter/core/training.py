@@ -29,9 +29,9 @@ from .checkpoint import (
     save_tensors,
     write_json,
 )
-from .config import ModelConfig, TrainConfig
+from .config import ModelConfig, TrainConfig, resolve_schedule
 from .device import describe_device, resolve_device
-from .distributed import agree, gather_streams
+from .distributed import agree, agreed_max, gather_streams
 from .evaluation import Evaluation, evaluate, skipped_target
 from .events import CheckpointSaved, Event, Failed, Finished, Progress, Sample
 from .model import LSTMLanguageModel
@@ -166,7 +166,9 @@ class _RunState:
     train_time: float = 0.0
     best_val_loss: float | None = None  # of scheduled validations (drives the LR)
     saved_val_loss: float | None = None  # of the model on disk
-    bad_evals: int = 0
+    bad_evals: int = 0  # validations without a new best since the last best or decay
+    tokens: int = 0  # training tokens seen (all ranks)
+    plateau_mark: int = 0  # `tokens` at the last new best or learning-rate decay
     history: list[dict[str, Any]] = field(default_factory=list)
     train_loss: float | None = None  # smoothed, as in Progress and the history
 
@@ -174,6 +176,7 @@ class _RunState:
         return dict(step=self.step, epoch=self.epoch, window=self.window,
                     train_time=self.train_time, best_val_loss=self.best_val_loss,
                     saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals,
+                    tokens=self.tokens, plateau_mark=self.plateau_mark,
                     history=self.history, train_loss=self.train_loss)
 
 
@@ -182,7 +185,7 @@ class Trainer:
 
     def __init__(self, job: TrainingJob) -> None:
         self.job = job
-        self.config = job.train_config
+        self.config = resolve_schedule(job.train_config)
         self.device = resolve_device(self.config.device)
         if self.config.threads:
             torch.set_num_threads(self.config.threads)
@@ -202,6 +205,7 @@ class Trainer:
                                  max(1, job.corpus.get("tokens", 0))) or 1.0
         self._last_good: dict[str, Any] | None = None
         self.notices: list[str] = []  # warnings for the user; see _notice
+        self._finish_message: str | None = None  # for Finished; see _check_time_left
         self._latest_complete = False  # checkpoint.pt/.json are a pair we trust
         self._ddp_model: nn.Module | None = None
         if job.world > 1:
@@ -269,7 +273,7 @@ class Trainer:
         finally:
             best = self.state.saved_val_loss
             self._emit(Finished(self.state.step, outcome, self.job.name,
-                                str(self.job.model_dir), best))
+                                str(self.job.model_dir), best, self._finish_message))
         return outcome
 
     def _loop(self, control: TrainingControl) -> str:
@@ -281,6 +285,7 @@ class Trainer:
         smoothed: float | None = st.train_loss
         step_time: float | None = None
         self._last_good = self._snapshot()
+        self._check_time_left()
         while st.epoch < cfg.epochs:
             while st.window < len(self.batches):
                 control.wait_while_paused()
@@ -306,6 +311,7 @@ class Trainer:
                 st.train_loss = smoothed
                 st.step += 1
                 st.window += 1
+                st.tokens += self.batches.batch_size * self.batches.seq_length
                 if cfg.schedule == "time" and cfg.max_time:
                     self._cosine_by_time()
                 evaluation = None
@@ -409,8 +415,35 @@ class Trainer:
         self.notices.append(message)
         log.warning("%s", message)
 
+    def _plateau_reached(self) -> bool:
+        """No new best for `plateau_patience` validations and
+        `plateau_patience_tokens` training tokens since the last best or decay.
+
+        Counting tokens keeps a small corpus, validated every few seconds, from
+        halving the learning rate to its floor within minutes."""
+        st, cfg = self.state, self.config
+        return (st.bad_evals >= cfg.plateau_patience
+                and st.tokens - st.plateau_mark >= cfg.plateau_patience_tokens)
+
+    def _check_time_left(self) -> None:
+        """A resumed run whose time limit is already used up ends at once: say why."""
+        st, limit = self.state, self.config.max_time
+        if not limit or st.train_time < limit:
+            return
+        self._finish_message = (
+            f"the time limit ({_duration(limit)}) counts the whole run's training time "
+            f"and this run has already trained {_duration(st.train_time)}, so it ends "
+            "at once; set a longer limit to train more")
+        self._notice(self._finish_message)
+
     def _cosine_by_time(self) -> None:
-        frac = min(1.0, self.state.train_time / self.config.max_time)
+        """Cosine from the set rate to the floor over the run's budget: the time
+        limit, or the epochs when they run out first (a small corpus); the same
+        fraction on every rank."""
+        st = self.state
+        steps = (st.epoch * len(self.batches) + st.window) / self.total_steps
+        frac = max(steps, st.train_time / self.config.max_time)
+        frac = min(1.0, agreed_max([frac])[0])
         low = self.config.min_learning_rate
         lr = low + (self.config.learning_rate - low) * 0.5 * (1 + math.cos(math.pi * frac))
         self._set_learning_rate(lr)
@@ -431,12 +464,13 @@ class Trainer:
         self._keep_if_best(result)
         if st.best_val_loss is None or result.loss < st.best_val_loss:
             st.best_val_loss = result.loss
-            st.bad_evals = 0
+            st.bad_evals, st.plateau_mark = 0, st.tokens
         else:
             st.bad_evals += 1
-            if cfg.schedule == "plateau" and st.bad_evals % cfg.plateau_patience == 0:
+            if cfg.schedule == "plateau" and self._plateau_reached():
                 self._set_learning_rate(max(cfg.min_learning_rate,
                                             self.learning_rate * cfg.lr_decay))
+                st.bad_evals, st.plateau_mark = 0, st.tokens
         self._last_good = self._snapshot()
         self._emit_samples()
         return result
@@ -582,6 +616,10 @@ class Trainer:
             self._keep_if_best(result)
         self._save_checkpoint(finished=outcome == "done")
         return outcome
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.3g} s"
 
 
 def _move(source: Path, target: Path) -> None:

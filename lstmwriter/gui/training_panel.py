@@ -109,6 +109,13 @@ class TrainingPanel(QWidget):
         self.corpus_summary.setWordWrap(True)
         self.corpus_summary.setTextInteractionFlags(
             Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.unwrap = QCheckBox("Join hard-wrapped lines", self)
+        self.unwrap.setObjectName("unwrapLines")
+        self.unwrap.setChecked(True)
+        self.unwrap.setToolTip("In files wrapped at a fixed width (as many books are), "
+                               "line breaks inside paragraphs become spaces, so the "
+                               "model does not learn to break lines mid-sentence")
+        self.unwrap.toggled.connect(self._on_unwrap_toggled)
 
         self.level = QComboBox(self)
         self.level.setObjectName("levelSelector")
@@ -234,6 +241,7 @@ class TrainingPanel(QWidget):
         corpus_row.addWidget(self.browse_button)
         form.addRow("Your texts", corpus_row)
         form.addRow(self.corpus_summary)
+        form.addRow(self.unwrap)
         preset_column = QVBoxLayout()
         preset_column.setSpacing(2)
         preset_column.addWidget(self.preset)
@@ -334,6 +342,7 @@ class TrainingPanel(QWidget):
             level=None if init else self.level_value,
             preset=str(self.preset.currentData()),
             model_overrides=model, train_overrides=train, init=init,
+            unwrap="auto" if self.unwrap.isChecked() else "no",
         )
 
     # -- corpus summary ------------------------------------------------------------
@@ -350,6 +359,7 @@ class TrainingPanel(QWidget):
                 f"<b>{_size(report.get('bytes', 0))}</b> · "
                 f"<b>{report.get('characters', 0):,}</b> characters · "
                 f"{report.get('words', 0):,} words")
+        text += _wrap_note(report.get("hard_wrapped", 0), self.unwrap.isChecked())
         if skipped:
             reasons: dict[str, int] = {}
             for entry in skipped:
@@ -362,6 +372,10 @@ class TrainingPanel(QWidget):
             self.corpus_summary.setToolTip("")
         self.corpus_summary.setText(text)
         self._fill_advanced()
+
+    def _on_unwrap_toggled(self, _checked: bool) -> None:
+        if self._report is not None:
+            self.set_corpus_report(self._report)
 
     def set_corpus_error(self, message: str) -> None:
         self._report = None
@@ -378,7 +392,8 @@ class TrainingPanel(QWidget):
         self.pause_button.setText("Resume" if state == "paused" else "Pause")
         self.stop_button.setEnabled(state in ("reading", "training", "paused"))
         for widget in (self.corpus_path, self.browse_button, self.level, self.preset,
-                       self.init, self.name_edit, self.time_limit, self.advanced):
+                       self.init, self.name_edit, self.time_limit, self.advanced,
+                       self.unwrap):
             widget.setEnabled(not running)
         self.level.setEnabled(not running and not self.init.currentData())
         self.device.setEnabled(not running and self.device.count() > 2)
@@ -595,6 +610,15 @@ class TrainingPanel(QWidget):
     def _on_load_trained_clicked(self) -> None:
         if self._trained_name:
             self.load_trained_clicked.emit(self._trained_name)
+
+
+def _wrap_note(files: int, join: bool) -> str:
+    """The summary's note on hard-wrapped files, if there are any."""
+    if not files:
+        return ""
+    what = f"{files:,} hard-wrapped file{'s' if files != 1 else ''}"
+    return (f"<br>{what}: lines inside paragraphs will be joined" if join
+            else f"<br>{what}: line breaks kept as they are")
 
 
 def _size(n: int) -> str:

@@ -98,7 +98,8 @@ def test_plateau_halves_the_learning_rate_only_after_patience_bad_evaluations(
     from lstmwriter.core.evaluation import Evaluation
 
     trainer = Trainer(tiny_job(tiny_corpus, tmp_path / "m", learning_rate=0.01,
-                               sample_length=0, plateau_patience=3))
+                               sample_length=0, plateau_patience=3,
+                               plateau_patience_tokens=0))
     losses = iter([2.0, 1.9, 1.95, 1.92, 1.91, 1.93, 1.8, 1.85])
     monkeypatch.setattr(trainer, "_evaluate", lambda: Evaluation(next(losses), 100, 1.0))
     rates = []
