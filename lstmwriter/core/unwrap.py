@@ -91,8 +91,9 @@ def is_hard_wrapped(text: str) -> bool:
 
 def unwrap(text: str, width: int | None = None) -> str:
     """`text` with its wrapped paragraphs joined: each line break inside a paragraph
-    after a line that reaches near the wrap width becomes one space; every other line break stays. `width` is the wrap
-    column (default: `wrap_width(text)`). Newlines come back as \\n."""
+    after a line that reaches near the wrap width becomes one space; every other
+    line break stays. `width` is the wrap column (default: `wrap_width(text)`).
+    Newlines come back as \\n."""
     lines = _lines(text)
     width = width or wrap_width(text)
     if width is None:

@@ -1,4 +1,4 @@
-"""Joining hard-wrapped prose: the pure function, its detection, and the corpus option."""
+"""Joining hard-wrapped prose: the function, its detection, the corpus option."""
 
 from __future__ import annotations
 
@@ -14,14 +14,14 @@ from lstmwriter.core.store import ModelStore
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap, wrap_width
 
 SENTENCES = [
-    "Selden paused in surprise, for the afternoon rush of the station had "
-    "brought him the sight of a face he knew.",
-    "It was a Monday in early September, and he was returning to his work from "
-    "a hurried dip into the country, where the weather had been fine.",
-    "She stood apart from the crowd, letting it drift by her to the platform or "
-    "the street, and wearing an air of irresolution which might be a mask.",
-    "He knew that if she did not wish to be seen she would contrive to elude "
-    "him, and it amused him to think of putting her skill to the test.",
+    ("Selden paused in surprise, for the afternoon rush of the station had "
+     "brought him the sight of a face he knew."),
+    ("It was a Monday in early September, and he was returning to his work from "
+     "a hurried dip into the country, where the weather had been fine."),
+    ("She stood apart from the crowd, letting it drift by her to the platform or "
+     "the street, and wearing an air of irresolution which might be a mask."),
+    ("He knew that if she did not wish to be seen she would contrive to elude "
+     "him, and it amused him to think of putting her skill to the test."),
 ]
 PARAGRAPHS = [" ".join(SENTENCES[i:] + SENTENCES[:i]) for i in range(len(SENTENCES))]
 VERSE = ("    Once upon a midnight dreary, while I pondered, weak and weary,\n"

@@ -1,0 +1,79 @@
+"""Write the bundled default model's training and held-out text (unwrapped prose).
+
+The held-out text is exactly what the first default model was measured on: the
+corpus loader read ../shared/data/prose (its README.md included, 10,984 bytes then,
+10,903 now), joined the files with blank lines, 11,266,788 characters, and kept the
+last 5% apart; validation used the first 300,000 predictions of that tail (300,001
+characters). The tail lies in the last two novels, so it is cut from the end.
+Training text is the 18 novels minus that tail plus the 48 books of
+../shared/data/prose_more, each with its hard-wrapped lines joined.
+
+    python3 benchmarks/default_corpus.py --out /tmp/defrun2
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+
+from lstmwriter.core.config import TrainConfig
+from lstmwriter.core.corpus import SEPARATOR, CorpusReport, find_files, read_texts
+from lstmwriter.core.unwrap import unwrap
+
+DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+HELD_OUT = TrainConfig().max_eval_tokens + 1
+OLD_CHARACTERS = 11_266_788  # the first default model's corpus, README.md included
+
+
+def _read(folder: Path) -> tuple[list[Path], list[str]]:
+    files, _ = find_files(folder)
+    return files, read_texts(files, CorpusReport(str(folder)))
+
+
+def _novels_before_cut(files: list[Path], texts: list[str]) -> tuple[dict, str]:
+    """The novels' text before the old 95% cut (by name), and the held-out tail."""
+    full = SEPARATOR.join(texts)
+    tail = OLD_CHARACTERS - int(OLD_CHARACTERS * (1.0 - TrainConfig().valid_fraction))
+    cut = len(full) - tail
+    heads, start = {}, 0
+    for path, text in zip(files, texts):
+        if path.name != "README.md" and start < cut:
+            heads[path.name] = text[: cut - start]
+        start += len(text) + len(SEPARATOR)
+    return heads, full[cut:]
+
+
+def _write(path: Path, text: str) -> int:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return len(text)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--data", type=Path, default=DATA)
+    args = parser.parse_args()
+    files, texts = _read(args.data / "prose")
+    heads, tail = _novels_before_cut(files, texts)
+    held = tail[:HELD_OUT]
+    summary = {"prose_characters_now": len(SEPARATOR.join(texts)),
+               "held_out_tail": len(tail),
+               "heldout.txt": _write(args.out / "heldout.txt", held),
+               "heldout_unwrapped.txt": _write(args.out / "heldout_unwrapped.txt",
+                                               unwrap(held))}
+    chars = {f"prose/{name}": _write(args.out / "train" / "prose" / name, unwrap(text))
+             for name, text in heads.items()}
+    more_files, more_texts = _read(args.data / "prose_more")
+    for path, text in zip(more_files, more_texts):
+        if path.name != "README.md":
+            name = f"prose_more/{path.name}"
+            chars[name] = _write(args.out / "train" / name, unwrap(text))
+    summary.update(train_files=len(chars), train_characters=sum(chars.values()),
+                   files=chars)
+    print(json.dumps(summary, indent=1))
+
+
+if __name__ == "__main__":
+    main()
