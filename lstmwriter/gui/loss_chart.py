@@ -16,14 +16,17 @@ TRAIN_COLOR = QColor(52, 120, 198)
 VALID_COLOR = QColor(222, 110, 30)
 
 
-def nice_ticks(low: float, high: float, count: int = 6) -> list[float]:
+def nice_ticks(low: float, high: float, count: int = 6,
+               integer: bool = False) -> list[float]:
     """Round tick values inside [low, high], about `count` of them (1, 2, 2.5 or
-    5 times a power of ten apart)."""
+    5 times a power of ten apart; with `integer`, whole numbers only)."""
     if not (math.isfinite(low) and math.isfinite(high)) or high <= low:
         return [low] if math.isfinite(low) else []
     raw = (high - low) / max(1, count)
     power = 10 ** math.floor(math.log10(raw))
     step = next(m * power for m in (1, 2, 2.5, 5, 10) if m * power >= raw)
+    if integer:
+        step = max(1, round(step))
     first = math.ceil(low / step) * step
     ticks = []
     value = first
@@ -41,10 +44,11 @@ class LossChart(QWidget):
         self.setObjectName("lossChart")
         self.setToolTip("Training and validation loss (lower is better) against "
                         "training step")
-        self.setMinimumHeight(140)
+        self.setMinimumHeight(110)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.train: list[tuple[float, float]] = []
         self.valid: list[tuple[float, float]] = []
+        self.best: float | None = None  # the kept model's, when the run says so
 
     def sizeHint(self) -> QSize:
         return QSize(360, 180)
@@ -52,6 +56,7 @@ class LossChart(QWidget):
     def clear(self) -> None:
         self.train.clear()
         self.valid.clear()
+        self.best = None
         self.update()
 
     def add_point(self, step: int, train_loss: float | None,
@@ -90,7 +95,7 @@ class LossChart(QWidget):
         pad = max(0.05, (y_high - y_low) * 0.08)
         y_low, y_high = max(0.0, y_low - pad), y_high + pad
         y_ticks = nice_ticks(y_low, y_high, 5)
-        x_ticks = nice_ticks(x_low, x_high, 5)
+        x_ticks = nice_ticks(x_low, x_high, 5, integer=True)  # steps
         label_w = max((metrics.horizontalAdvance(f"{t:g}") for t in y_ticks), default=20)
         plot = QRectF(label_w + 10, 22, self.width() - label_w - 24,
                       self.height() - 22 - metrics.height() - 10)
@@ -136,18 +141,25 @@ class LossChart(QWidget):
         self._paint_legend(painter, text_color)
         painter.end()
 
+    def legend_texts(self) -> list[str]:
+        """The legend: the latest training loss, the latest validation loss and,
+        when it is not the latest, the best one (the model that is kept)."""
+        train = f" {self.train[-1][1]:.3f}" if self.train else ""
+        valid = f" {self.valid[-1][1]:.3f}" if self.valid else ""
+        best = min((y for _x, y in self.valid), default=self.best)
+        best = best if self.best is None else min(best, self.best)
+        if best is not None and self.valid and best < self.valid[-1][1]:
+            valid += f" (best {best:.3f})"
+        return [f"training loss{train}", f"validation loss{valid}"]
+
     def _paint_legend(self, painter: QPainter, text_color: QColor) -> None:
         metrics = painter.fontMetrics()
         x = 10.0
         y = 4 + metrics.ascent()
-        entries = [("training loss", TRAIN_COLOR, self.train),
-                   ("validation loss", VALID_COLOR, self.valid)]
-        for label, color, series in entries:
-            value = f" {series[-1][1]:.3f}" if series else ""
+        for text, color in zip(self.legend_texts(), (TRAIN_COLOR, VALID_COLOR)):
             painter.setPen(QPen(color, 3))
             painter.drawLine(QPointF(x, y - metrics.ascent() / 3),
                              QPointF(x + 16, y - metrics.ascent() / 3))
             painter.setPen(text_color)
-            text = label + value
             painter.drawText(QPointF(x + 20, y), text)
             x += 36 + metrics.horizontalAdvance(text)

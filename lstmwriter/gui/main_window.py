@@ -52,6 +52,7 @@ from .documents import (
     write_document,
 )
 from .editor import FindBar, WriterEditor
+from .messages import for_window
 from .recovery import RecoveredText, RecoverySession
 from .settings import AppSettings
 from .suggestion_pane import SuggestionPane
@@ -91,6 +92,12 @@ def device_text(device: torch.device) -> str:
 
 
 class MainWindow(QMainWindow):
+def _finished_label(outcome: str, saved: str | None) -> str:
+    """The status bar's word on a run that has ended."""
+    verb = {"done": "finished", "cancelled": "stopped"}.get(outcome, outcome)
+    return f"Training: {verb}, “{saved}” saved" if saved else f"Training: {verb}"
+
+
     """Editor, suggestion pane, training dock, model selector and status bar."""
 
     sample_requested = Signal(object)  # SuggestRequest, to the sample worker
@@ -132,6 +139,7 @@ class MainWindow(QMainWindow):
         self._train_worker: TrainWorker | None = None
         self._train_plan: dict[str, Any] | None = None
         self._training_device = ""
+        self._train_saved: str | None = None  # the model the run saved, once it has
         self._use_snapshot = False
         self._snapshot_loaded_at = 0.0
         self._closing = False
@@ -1046,6 +1054,7 @@ class MainWindow(QMainWindow):
 
     @Slot()
     def _on_training_train_clicked(self) -> None:
+        message = for_window(message)
         if self._train_worker is not None:
             return
         if not self.training.corpus:
@@ -1054,7 +1063,7 @@ class MainWindow(QMainWindow):
         try:
             request = self.training.request()
         except ValueError as exc:
-            self.show_error("Cannot train", str(exc))
+            self.show_error("Cannot train", for_window(str(exc)))
             return
         self.settings.set("training/corpus", self.training.corpus)
         self._start_training(request)
@@ -1087,6 +1096,7 @@ class MainWindow(QMainWindow):
     def _find_unfinished_runs(self) -> None:
         """Look (off the GUI thread) for runs that can be resumed."""
         self._runs_task += 1
+        self._train_saved = None
         worker = UnfinishedRunsWorker(self.store.root, self._runs_task)
         worker.succeeded.connect(self._on_unfinished_runs_found)
         self.threads.start(worker, "unfinished runs")
@@ -1110,6 +1120,7 @@ class MainWindow(QMainWindow):
         self.training.set_corpus_busy(done, total)
 
     @Slot(dict)
+        message = for_window(message)
     def _on_train_planned(self, plan: dict) -> None:
         self._train_plan = plan
         self.training.show_plan(plan)
@@ -1142,12 +1153,12 @@ class MainWindow(QMainWindow):
     def _on_train_run_finished(self, event: Finished) -> None:
         self.training.show_finished(event)
         self._refresh_models(self._model_spec)
-        self._status(f"The model “{event.name}” is saved; choose it in the model list "
-                     "or click “Use” in the training panel.", 15_000)
+        self._status(f"Saved the model “{event.name}”", 15_000)
         if self._use_snapshot or self.model_info is None:
             self.load_model(event.name, "user")
 
     @Slot(str)
+        self._train_saved = event.name
     def _on_train_failed(self, message: str) -> None:
         self.training.show_failure(message)
         self.show_error("Training failed", message)
@@ -1157,7 +1168,8 @@ class MainWindow(QMainWindow):
         self._train_worker = None
         self._find_unfinished_runs()  # a stopped run can be resumed later
         self.training.set_state("idle")
-        self.training_label.setText(f"Training: {outcome}")
+        message = for_window(message)
+        self.training_label.setText(_finished_label(outcome, self._train_saved))
         if self._train_plan and self._use_snapshot and self.model_info and \
                 self.model_info["source"] == "snapshot" and outcome == "failed":
             self._restore_user_model()

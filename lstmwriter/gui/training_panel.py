@@ -239,6 +239,7 @@ class TrainingPanel(QWidget):
         corpus_row = QHBoxLayout()
         corpus_row.addWidget(self.corpus_path, 1)
         corpus_row.addWidget(self.browse_button)
+        form.addRow(self.unfinished)  # here its rows do not change the panel's height
         form.addRow("Your texts", corpus_row)
         form.addRow(self.corpus_summary)
         form.addRow(self.unwrap)
@@ -266,16 +267,22 @@ class TrainingPanel(QWidget):
         buttons.addWidget(self.pause_button)
         buttons.addWidget(self.stop_button)
         buttons.addStretch(1)
+        # Every state shows the same rows, so the dock keeps its height.
+        lines = self.status.fontMetrics().lineSpacing()
+        self.status.setFixedHeight(2 * lines + 4)
+        self.notices.setMaximumHeight(3 * lines + 4)
+        keep = self.load_trained.sizePolicy()
+        keep.setRetainSizeWhenHidden(True)
+        self.load_trained.setSizePolicy(keep)
         run = QVBoxLayout()
         run.addLayout(buttons)
-        run.addWidget(self.unfinished)
         run.addWidget(self.progress)
         run.addWidget(self.status)
-        run.addWidget(self.notices)
         run.addWidget(self.chart, 1)
         run.addWidget(self.load_trained)
         run.addWidget(self.snapshot)
         samples = QVBoxLayout()
+        samples.addWidget(self.notices)
         samples.addWidget(QLabel("<b>Latest samples</b>", self))
         samples.addWidget(self.samples, 1)
 
@@ -403,6 +410,8 @@ class TrainingPanel(QWidget):
             self.progress.setFormat("Reading your texts…")
         elif state == "stopping":
             self.progress.setFormat("Stopping: saving the model…")
+        elif state == "paused":
+            self.progress.setFormat(f"Paused · {self.progress.value() / 1000:.0%}")
         else:
             self.progress.setRange(0, 1000)
             if state == "idle" and not self.progress.format():
@@ -427,12 +436,17 @@ class TrainingPanel(QWidget):
             f"{model['rnn_size']}×{model['num_layers']} LSTM, {plan['level']} level{base}")
         self.progress.setRange(0, 1000)
         self.progress.setFormat("Starting…")
+        for point in plan.get("history") or []:  # a resumed run's earlier validations
+            self.chart.add_point(point["step"], point.get("train_loss"),
+                                 point.get("val_loss"))
 
     def show_progress(self, event: Progress) -> None:
         self.progress.setValue(round(event.fraction * 1000))
-        text = (f"{event.fraction:.0%} · {event.tokens_per_s:,.0f} tokens/s · "
-                f"ETA {format_duration(event.eta_s)}")
-        self.progress.setFormat(text)
+        if self.state == "paused":  # no speed or ETA while nothing runs
+            self.progress.setFormat(f"Paused · {event.fraction:.0%}")
+        else:
+            self.progress.setFormat(f"{event.fraction:.0%} · {event.tokens_per_s:,.0f} "
+                                    f"tokens/s · ETA {format_duration(event.eta_s)}")
         self.chart.add_point(event.step, event.train_loss, event.val_loss)
 
     def show_sample(self, event: Sample) -> None:
@@ -451,6 +465,8 @@ class TrainingPanel(QWidget):
         self.progress.setFormat(f"{verb.capitalize()} · {event.step:,} steps")
         if event.outcome == "done":
             self.progress.setValue(1000)
+        self.chart.best = event.best_val_loss  # may come from a last validation
+        self.chart.update()
         self._trained_name = event.name
         self.load_trained.setText(f"Use “{event.name}” for suggestions")
         self.load_trained.show()
@@ -473,11 +489,11 @@ class TrainingPanel(QWidget):
         """A warning from the trainer that did not stop the run (a damaged
         checkpoint passed over, a NaN rolled back, a smaller batch)."""
         self._notices.append(message)
-        shown = self._notices[-5:]
+        shown = self._notices[-2:]  # three lines at most: the panel keeps its height
         more = len(self._notices) - len(shown)
         lines = "<br>".join(f"⚠ {_escape(n)}" for n in shown)
         if more:
-            lines = f"({more} earlier notices in the log)<br>{lines}"
+            lines = f"({more} earlier: see the tooltip or the log)<br>{lines}"
         self.notices.setText(f"<span style='color:#b35900'>{lines}</span>")
         self.notices.setToolTip("\n".join(self._notices[-40:]))
         self.notices.show()

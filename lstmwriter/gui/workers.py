@@ -289,14 +289,16 @@ class TrainWorker(QObject):
             if self._cancel.is_set():
                 outcome = "cancelled"
                 return
+            self._trainer = Trainer(job)  # a resume may already have a notice
             self.planned.emit({
                 "name": job.name, "model_dir": str(job.model_dir),
                 "preset": job.corpus.get("preset"), "level": job.tokenizer.level,
                 "model": job.model_config.to_dict(), "train": job.train_config.to_dict(),
                 "corpus": dict(job.corpus),
                 "init_from": job.init_from,
+                # A resumed run's validations so far, for the loss chart.
+                "history": [dict(h) for h in self._trainer.state.history],
             })
-            self._trainer = Trainer(job)  # a resume may already have a notice
             self._send_notices()
             outcome = self._trainer.run(self._on_event, self._control)
         except Exception as exc:

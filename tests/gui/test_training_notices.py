@@ -104,8 +104,10 @@ def test_a_stopped_run_can_be_resumed_later(qtbot, make_window, tiny_corpus):
     assert panel.unfinished_selector.currentData() == "stopped"
     stopped_at = find_unfinished_runs(ModelStore().root)[0]["step"]
     panel.resume_run_button.click()
-    qtbot.waitUntil(lambda: bool(panel.chart.train), timeout=60_000)
-    assert panel.chart.train[0][0] > stopped_at  # goes on, does not start afresh
+    qtbot.waitUntil(lambda: bool(panel.chart.train)
+                    and panel.chart.train[-1][0] > stopped_at, timeout=60_000)
+    # It goes on, not afresh, and the chart keeps the earlier validations.
+    assert panel.chart.valid and panel.chart.valid[0][0] <= stopped_at
     assert not panel.unfinished.isEnabled()
     panel.stop_button.click()
     wait_until_idle(qtbot, w)
