@@ -43,7 +43,7 @@ __all__ = [
 # stream above MAX_FILE_BYTES is refused. Tests lower them.
 LARGE_FILE_BYTES = 20_000_000
 MAX_FILE_BYTES = 500_000_000
-MEMORY_MULTIPLE = 12
+MEMORY_MULTIPLE = 10
 CHUNK_BYTES = 1 << 20  # read at a time, between progress reports and cancel checks
 _POLL_S = 0.1  # how often a pipe with no data yet looks at the cancel flag
 

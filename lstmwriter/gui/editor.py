@@ -121,6 +121,8 @@ class WriterEditor(QPlainTextEdit):
 
     def accept(self, index: int | None = None) -> bool:
         """Insert alternative `index` (default: the one shown) as one undo step."""
+        if self.isReadOnly():  # a file is being opened in its place
+            return False
         text = self.suggestions.take(index)
         if not text:
             return False
@@ -130,6 +132,8 @@ class WriterEditor(QPlainTextEdit):
 
     def accept_word(self) -> bool:
         """Insert the next word of the shown alternative; the rest stays."""
+        if self.isReadOnly():
+            return False
         word = self.suggestions.take_word()
         if not word:
             return False
@@ -156,6 +160,19 @@ class WriterEditor(QPlainTextEdit):
         self.suggestions.dismissed = True
         self._changed()
         self.dismissed.emit()
+
+    @Slot()
+    def undo(self) -> None:
+        """Undo, unless read-only (QPlainTextEdit.undo ignores that, and the Edit
+        menu's Ctrl+Z calls it directly)."""
+        if not self.isReadOnly():
+            super().undo()
+
+    @Slot()
+    def redo(self) -> None:
+        """Redo, unless read-only."""
+        if not self.isReadOnly():
+            super().redo()
 
     def _insert(self, text: str) -> None:
         cursor = self.textCursor()

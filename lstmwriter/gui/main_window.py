@@ -80,6 +80,7 @@ AUTOSAVE_MS = 3000
 SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapshot
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
+COUNT_WORDS_MAX_CHARS = 2_000_000  # above: characters only (~1 s per 2 M to count)
 TEXT_FILTER = "Text (*.txt *.md *.markdown *.text);;All files (*)"
 
 
@@ -722,8 +723,15 @@ def _finished_label(outcome: str, saved: str | None) -> str:
 
     @Slot()
     def _update_counts(self) -> None:
+        size = self.editor.document().characterCount() - 1  # no copy of the text
+        if size > COUNT_WORDS_MAX_CHARS:  # counting would hold the window seconds
+            self.count_label.setText(f"{size:,} characters")
+            self.count_label.setToolTip(f"Words are counted up to "
+                                        f"{COUNT_WORDS_MAX_CHARS:,} characters")
+            return
         text = self.editor.toPlainText()
         self.count_label.setText(f"{count_words(text):,} words · {len(text):,} characters")
+        self.count_label.setToolTip("")
 
     def _confirm_discard(self) -> bool:
         """Before losing the text: True if it is saved, or may be dropped."""

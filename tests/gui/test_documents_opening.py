@@ -88,6 +88,7 @@ def test_a_pending_open_keeps_the_document_saveable_and_never_changes_its_file(
 
     w.open_file(str(slow_file.path))  # the unsaved-changes prompt says discard
     qtbot.keyClicks(w.editor, " EDIT")  # nothing reaches the document
+    w.editor.undo()  # what the Edit menu's Ctrl+Z calls
     assert w.editor.document_text() == edited and w.editor.isReadOnly()
     assert opening_bar(w).isVisible()
     assert "slow.txt" in opening_bar(w).findChild(QLabel, "openingLabel").text()
@@ -222,3 +223,31 @@ def test_discarded_copies_are_pruned_to_the_last_ten(qtbot, make_window):
     assert len(kept) == KEEP_OLD
     assert f"draft {KEEP_OLD + 2}" in kept[-1].read_text(encoding="utf-8")
     assert not any("draft 0" in p.read_text(encoding="utf-8") for p in kept)
+
+
+def test_a_suggestion_cannot_be_accepted_into_a_document_being_replaced(
+        qtbot, window_with_model, slow_file):
+    from .conftest import wait_for_suggestions
+
+    w = window_with_model
+    qtbot.keyClicks(w.editor, "The quick brown ")
+    wait_for_suggestions(qtbot, w)
+    before = w.editor.document_text()
+    w.open_file(str(slow_file.path))
+    qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
+    w.pane.chosen.emit(0)  # a click in the pane
+    assert w.editor.document_text() == before
+
+
+def test_words_are_not_counted_in_a_huge_text(qtbot, make_window, monkeypatch):
+    """Counting words in 100 MB held the window for many seconds after opening."""
+    from lstmwriter.gui import main_window
+
+    monkeypatch.setattr(main_window, "COUNT_WORDS_MAX_CHARS", 50)
+    w = make_window()
+    w.editor.insertPlainText("word " * 20)
+    w._update_counts()
+    assert w.count_label.text() == "100 characters"
+    w.editor.setPlainText("a few words")
+    w._update_counts()
+    assert w.count_label.text() == "3 words · 11 characters"
