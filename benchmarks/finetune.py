@@ -24,14 +24,14 @@ from lstmwriter.core.training import Trainer
 
 
 def run(corpus: Path, init: str | None, minutes: float, threads: int,
-        model_overrides: dict | None = None, **extra) -> list:
+        model_overrides: dict | None = None, preset: str = "auto", **extra) -> list:
     # Validation runs at the app's own cadence (it drives the plateau schedule), plus
     # once at every whole minute of training time for the marks reported here.
     overrides = dict(**extra, max_time=minutes * 60, eval_every_seconds=60,
                      epochs=1000, threads=threads, device="cpu", valid_fraction=0.1,
-                     checkpoint_every=10**9, sample_length=0)
+                     checkpoint_every=10**8, sample_length=0)
     request = TrainRequest(corpus=corpus, name="scratch" if init is None else "finetuned",
-                           init=init, train_overrides=overrides,
+                           init=init, train_overrides=overrides, preset=preset,
                            model_overrides=model_overrides or {})
     job = plan_training(request, ModelStore())
     trainer = Trainer(job)
@@ -50,6 +50,8 @@ def main() -> None:
     ap.add_argument("--corpus", type=Path, default=SHARED / "data" / "zora_neale_hurston")
     ap.add_argument("--minutes", type=float, default=5)
     ap.add_argument("--base", default="default", help="model to fine-tune (name or path)")
+    ap.add_argument("--preset", default="auto",
+                    help="preset of both runs (fine-tuning keeps the base's shape)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--plot", type=Path)
@@ -74,7 +76,8 @@ def main() -> None:
         if init and a.finetune_schedule:
             extra["schedule"] = a.finetune_schedule
         model = {"dropout": a.finetune_dropout} if init and a.finetune_dropout else {}
-        marks, curves[label], job = run(a.corpus, init, a.minutes, a.threads, model, **extra)
+        marks, curves[label], job = run(a.corpus, init, a.minutes, a.threads, model,
+                                        a.preset, **extra)
         row = {"run": label, "model": f"{job.model_config.rnn_size}x{job.model_config.num_layers}",
                "learning_rate": job.train_config.learning_rate,
                "dropout": job.model_config.dropout,

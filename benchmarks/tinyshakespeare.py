@@ -2,10 +2,12 @@
 the file) after 1..N minutes of training time, for one or more presets.
 
     python benchmarks/tinyshakespeare.py [--minutes 5] [--repeats 1] [--preset tuned]
-        [--json] [--plot benchmarks/tinyshakespeare.png]
+        [--schedule auto] [--json] [--plot benchmarks/tinyshakespeare.png]
 
 `tuned` is the CPU recipe recorded in RESULTS.md (char-medium with a time-cosine
-schedule); any preset name works too, with the preset's own schedule. Validation runs
+schedule); any preset name works too, with the app's schedule for a run limited to
+--minutes (`auto`: a cosine over them) unless --schedule says otherwise (`plateau`:
+the schedule of a run without a limit, stopped at --minutes). Validation runs
 at the app's cadence plus once a minute; training time excludes it, as in the
 reference trainer.
 """
@@ -20,7 +22,7 @@ from pathlib import Path
 
 from common import SHARED, isolate_user_dirs
 
-from lstmwriter.core.config import PRESETS, ModelConfig, TrainConfig
+from lstmwriter.core.config import PRESETS, SCHEDULES, ModelConfig, TrainConfig
 from lstmwriter.core.corpus import prepare_corpus, split_ids
 from lstmwriter.core.device import tune_malloc
 from lstmwriter.core.training import Trainer, TrainingJob
@@ -39,9 +41,12 @@ def settings(name: str) -> tuple[dict, dict]:
     return preset.model, preset.train
 
 
-def run_once(name: str, minutes: float, threads: int) -> list[tuple[float, float]]:
+def run_once(name: str, minutes: float, threads: int, schedule: str | None = None
+             ) -> list[tuple[float, float]]:
     """[(training seconds, validation loss)] at each whole minute."""
     model, train = settings(name)
+    if schedule:
+        train = {**train, "schedule": schedule}
     corpus = prepare_corpus(CORPUS)
     train_ids, valid_ids = split_ids(corpus.ids, 0.1)
     # Validation at the app's own cadence (it drives the plateau schedule), plus once at
@@ -49,7 +54,7 @@ def run_once(name: str, minutes: float, threads: int) -> list[tuple[float, float
     config = TrainConfig(**{**train, "max_time": minutes * 60,
                             "eval_every_seconds": 60, "epochs": 1000, "sample_length": 0,
                             "threads": threads, "device": "cpu",
-                            "checkpoint_every": 10**9, "max_eval_tokens": 10**7})
+                            "checkpoint_every": 10**8, "max_eval_tokens": 10**7})
     job = TrainingJob(name="ts", model_dir=Path(tempfile.mkdtemp()) / "ts",
                       train_ids=train_ids, valid_ids=valid_ids, tokenizer=corpus.tokenizer,
                       model_config=ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
@@ -66,6 +71,8 @@ def main() -> None:
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--preset", nargs="+", default=["tuned"])
+    ap.add_argument("--schedule", choices=SCHEDULES,
+                    help="default: the recipe's or preset's own, else auto")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--plot", type=Path)
     a = ap.parse_args()
@@ -73,7 +80,8 @@ def main() -> None:
     tune_malloc()
     curves = {}
     for name in a.preset:
-        runs = [run_once(name, a.minutes, a.threads) for _ in range(a.repeats)]
+        runs = [run_once(name, a.minutes, a.threads, a.schedule)
+                for _ in range(a.repeats)]
         minutes = range(1, int(a.minutes) + 1)
         losses = [statistics.median(min(r, key=lambda m: abs(m[0] - 60 * k))[1]
                                     for r in runs) for k in minutes]
