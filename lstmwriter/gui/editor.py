@@ -87,7 +87,7 @@ class WriterEditor(QPlainTextEdit):
         """The context for suggestions: all the text before the cursor (the
         Sampler reads only what changed), or "" while text is selected."""
         cursor = self.textCursor()
-        if cursor.hasSelection():
+        if cursor.hasSelection() or cursor.atStart():  # no copy of a huge text
             return ""
         return self.document().toPlainText()[:cursor.position()]
 

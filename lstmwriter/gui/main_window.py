@@ -40,7 +40,7 @@ from ..core.jobs import TrainRequest
 from ..core.ml5 import ml5_problem
 from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
-from . import dialogs
+from . import dialogs, documents
 from .dialogs import ManageModelsDialog, ShortcutsDialog, about_text
 from .document_controller import DocumentOpener, swap_document
 from .documents import (
@@ -845,7 +845,10 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         """The text, its path and its modified flag change here, together."""
         self._generation += 1
         swap_document(self.editor, doc)
-        self.editor.moveCursor(QTextCursor.MoveOperation.End)
+        if doc.characterCount() <= documents.LARGE_FILE_BYTES:
+            # A huge text keeps the cursor at its start: suggestions read all the
+            # text before the cursor, which would hold the window for seconds.
+            self.editor.moveCursor(QTextCursor.MoveOperation.End)
         self._set_clean_document(path, fmt)
         notes = []
         if fmt.encoding != "utf-8":
