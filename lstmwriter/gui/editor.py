@@ -100,6 +100,11 @@ class WriterEditor(QPlainTextEdit):
         self.suggestions.extend(pieces)
         self._changed()
 
+    def add_best(self, piece: str) -> None:
+        """Append the next piece (a word) of the best guess."""
+        self.suggestions.extend_best(piece)
+        self._changed()
+
     def clear_suggestions(self) -> None:
         had = bool(self.suggestions) or self.suggestions.dismissed
         self.suggestions.clear()
@@ -215,15 +220,16 @@ class WriterEditor(QPlainTextEdit):
             if index < len(self.suggestions.visible()):
                 self.accept(index)
             return True  # no such alternative: swallowed, not typed
+        if key in (Qt.Key.Key_BracketRight, Qt.Key.Key_BracketLeft) and mods == alt \
+                and self._ghost_allowed():  # also when unsure: shows an alternative
+            self.cycle(1 if key == Qt.Key.Key_BracketRight else -1)
+            return True
         if not self.ghost_text():
             return False
         if key == Qt.Key.Key_Tab and mods == none:
             return self.accept()
         if key == Qt.Key.Key_Escape and mods == none:
             self.dismiss()
-            return True
-        if key in (Qt.Key.Key_BracketRight, Qt.Key.Key_BracketLeft) and mods == alt:
-            self.cycle(1 if key == Qt.Key.Key_BracketRight else -1)
             return True
         if key == Qt.Key.Key_Right and mods == Qt.KeyboardModifier.ControlModifier:
             return self.accept_word()

@@ -47,6 +47,13 @@ class AppSettings:
     def set(self, key: str, value: Any) -> None:
         self._qs.setValue(key, value)
 
+    def adapt_to_document(self) -> bool:
+        """Whether suggestions adapt to the document being written (default on)."""
+        return self.get("suggest/adapt", True)
+
+    def set_adapt_to_document(self, on: bool) -> None:
+        self.set("suggest/adapt", bool(on))
+
     def get_bytes(self, key: str) -> QByteArray | None:
         value = self._qs.value(key, None)
         return value if isinstance(value, QByteArray) and not value.isEmpty() else None

@@ -14,13 +14,14 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
 from ..core.checkpoint import atomic_write
 from ..core.corpus import CorpusError, prepare_corpus
+from ..core.ghost import GhostOptions, GhostPredictor
 from ..core.jobs import TrainRequest, plan_training
 from ..core.sampling import SampleOptions, Sampler
 from ..core.store import ModelStore
@@ -31,7 +32,11 @@ from ..core.training import (
     TrainingControl,
     read_checkpoint_meta,
 )
+from ..core.word_memory import load_memory
 from .documents import TextFormat, describe_save_error, write_document
+
+if TYPE_CHECKING:
+    from .adapt_worker import AdaptedWeights
 
 __all__ = [
     "CorpusScanWorker",
@@ -335,23 +340,34 @@ class SuggestRequest:
 
 
 class SampleWorker(QObject):
-    """Owns the model used for suggestions and its Sampler, on a long-lived thread.
+    """Owns the model used for suggestions, its Sampler and the GhostPredictor of
+    the best guess, on a long-lived thread.
 
     Models are loaded here too (the Sampler must own its module; signals carry
     no modules). Requests arrive through queued signals; stale ones are skipped
     at once because the GUI sets their `cancel` flag.
     """
 
+    ghost_ready = Signal(int, str)  # request id, next piece of the best guess
     chunk_ready = Signal(int, object)  # request id, list[str]: new text per alternative
     request_done = Signal(int, str)  # request id, "done" | "cancelled" | "failed"
-    model_loaded = Signal(dict)  # name, path, level, parameters, spec, source
+    model_loaded = Signal(dict)  # name, path, level, parameters, spec, source, load_id
     model_failed = Signal(str, str, str)  # the spec asked for, source, message
+
+    ghost_options = GhostOptions()  # how the best guess is chosen (tests change it)
 
     def __init__(self, store_root: Path | None = None, updates_per_s: float = 50.0) -> None:
         super().__init__()
         self._store_root = store_root
         self._interval = 1.0 / updates_per_s
         self._sampler: Sampler | None = None
+        self._ghost: GhostPredictor | None = None
+        self._load_id = 0  # +1 per model loaded: adapted weights name the load
+
+    @property
+    def sampler(self) -> Sampler | None:
+        """The Sampler (tests read it while the worker is idle)."""
+        return self._sampler
 
     @Slot(str, str)
     def load_model(self, spec: str, source: str) -> None:
@@ -363,20 +379,38 @@ class SampleWorker(QObject):
                 self._sampler = Sampler(loaded)
             else:
                 self._sampler.replace_model(loaded)
+            self._ghost = GhostPredictor(self._sampler, load_memory(loaded.path),
+                                         self.ghost_options)
         except Exception as exc:
             if source != "snapshot":
                 log.exception("loading model %s failed", spec)
             self.model_failed.emit(spec, source, describe_error(exc))
             return
+        self._load_id += 1
         self.model_loaded.emit({
             "name": loaded.name, "path": str(loaded.path), "level": loaded.level,
             "parameters": loaded.model.num_parameters(), "read_only": loaded.read_only,
             "spec": spec, "source": source, "model": loaded.model.config.to_dict(),
+            "load_id": self._load_id,
         })
 
     @Slot(object)
+    def update_weights(self, adapted: AdaptedWeights) -> None:
+        """Step with weights adapted to the document, if they belong to the model
+        loaded now (cheap: the Sampler keeps its states)."""
+        sampler = self._sampler
+        if sampler is None or adapted.load_id != self._load_id or \
+                Path(adapted.model_path) != Path(sampler.loaded.path):
+            return  # made for a model that has been replaced since
+        try:
+            sampler.update_weights(adapted.weights)
+        except ValueError as exc:
+            log.warning("adapted weights not used: %s", exc)
+
+    @Slot(object)
     def suggest(self, request: SuggestRequest) -> None:
-        """Stream the alternatives for `request` in batches (~updates_per_s)."""
+        """Emit the best guess unit by unit, then stream the alternatives for
+        `request` in batches (~updates_per_s)."""
         if request.cancel.is_set():
             return  # a newer keystroke came in while this one waited
         if self._sampler is None:
@@ -385,27 +419,37 @@ class SampleWorker(QObject):
         outcome = "done"
         try:
             self._sampler.set_context(request.text)
-            pending: list[str] = []
-            last_emit = 0.0  # the first step goes out at once
-            for pieces in self._sampler.stream(request.options, request.cancel):
-                if request.cancel.is_set():
-                    break
-                if len(pending) < len(pieces):
-                    pending.extend([""] * (len(pieces) - len(pending)))
-                for i, piece in enumerate(pieces):
-                    pending[i] += piece
-                now = time.perf_counter()
-                if now - last_emit >= self._interval:
-                    self.chunk_ready.emit(request.request_id, pending)
-                    pending, last_emit = [], now
+            self._emit_best(request)
+            self._stream_alternatives(request)
             if request.cancel.is_set():
                 outcome = "cancelled"
-            elif any(pending):
-                self.chunk_ready.emit(request.request_id, pending)
         except Exception:
             log.exception("suggestion failed")
             outcome = "failed"
         self.request_done.emit(request.request_id, outcome)
+
+    def _emit_best(self, request: SuggestRequest) -> None:
+        for piece, _probability in self._ghost.units():
+            if request.cancel.is_set():
+                return
+            self.ghost_ready.emit(request.request_id, piece)
+
+    def _stream_alternatives(self, request: SuggestRequest) -> None:
+        pending: list[str] = []
+        last_emit = 0.0  # the first step goes out at once
+        for pieces in self._sampler.stream(request.options, request.cancel):
+            if request.cancel.is_set():
+                return
+            if len(pending) < len(pieces):
+                pending.extend([""] * (len(pieces) - len(pending)))
+            for i, piece in enumerate(pieces):
+                pending[i] += piece
+            now = time.perf_counter()
+            if now - last_emit >= self._interval:
+                self.chunk_ready.emit(request.request_id, pending)
+                pending, last_emit = [], now
+        if any(pending) and not request.cancel.is_set():
+            self.chunk_ready.emit(request.request_id, pending)
 
 
 class FileWorker(QObject):

@@ -1,0 +1,139 @@
+"""The ghost text is the best guess (GhostPredictor), the pane lists samples, and
+the model adapts to the document without touching its files."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from lstmwriter.core.ghost import GhostOptions, GhostPredictor
+from lstmwriter.core.sampling import Sampler
+from lstmwriter.core.store import ModelStore
+from lstmwriter.core.word_memory import load_memory, words_of
+from lstmwriter.gui.suggestions import SuggestionSet, next_word
+from lstmwriter.gui.workers import SampleWorker
+
+from ..conftest import CORPUS_TEXT
+from .conftest import wait_for_suggestions
+
+ALT = Qt.KeyboardModifier.AltModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+
+
+def type_text(qtbot, window, text: str) -> None:
+    window.editor.setFocus()
+    qtbot.keyClicks(window.editor, text)
+
+
+def best_guess(context: str, options: GhostOptions | None = None) -> str:
+    """What a GhostPredictor of the stored model guesses after `context`."""
+    loaded = ModelStore().load("tiny")
+    sampler = Sampler(loaded)
+    sampler.set_context(context)
+    return GhostPredictor(sampler, load_memory(loaded.path), options).predict()[0]
+
+
+def test_ghost_is_the_best_guess_and_ends_on_a_known_word(qtbot, window_with_model):
+    w = window_with_model
+    context = "The quick brown "
+    type_text(qtbot, w, context)
+    wait_for_suggestions(qtbot, w)
+    expected = best_guess(context)
+    assert expected, "the tiny model should be sure of this one"
+    assert w.editor.ghost_text() == expected
+    assert w.editor.suggestions.index == SuggestionSet.BEST
+    memory = load_memory(ModelStore().root / "tiny")
+    last = words_of(context + expected)[-1]
+    assert last in memory  # a whole word, never a piece of one
+
+
+@pytest.fixture
+def low_threshold(monkeypatch):
+    """A ghost of several words, so there is something left after one."""
+    options = GhostOptions(threshold=0.01)
+    monkeypatch.setattr(SampleWorker, "ghost_options", options)
+    return options
+
+
+def test_keys_take_the_best_guess(qtbot, low_threshold, window_with_model):
+    w = window_with_model
+    context = "The quick brown "
+    type_text(qtbot, w, context)
+    items = wait_for_suggestions(qtbot, w)
+    ghost = w.editor.ghost_text()
+    assert ghost == best_guess(context, low_threshold)
+    assert ghost.startswith("fox") and len(ghost) > len("fox")
+    qtbot.keyClick(w.editor, Qt.Key.Key_BracketRight, ALT)
+    assert w.editor.ghost_text() == items[0]  # the first alternative
+    assert w.pane.list.currentRow() == 0
+    qtbot.keyClick(w.editor, Qt.Key.Key_BracketLeft, ALT)
+    assert w.editor.ghost_text() == ghost  # back to the best guess
+    qtbot.keyClick(w.editor, Qt.Key.Key_Right, CTRL)
+    word = next_word(ghost)
+    assert w.editor.toPlainText() == context + word
+    assert w.editor.ghost_text() == ghost[len(word):]
+    type_text(qtbot, w, " and the words come ")
+    wait_for_suggestions(qtbot, w)
+    ghost = w.editor.ghost_text()
+    assert ghost
+    qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
+    assert w.editor.toPlainText() == context + word + " and the words come " + ghost
+
+
+def test_no_ghost_when_unsure_but_alternatives_listed(qtbot, monkeypatch, make_window,
+                                                      tiny_model):
+    monkeypatch.setattr(SampleWorker, "ghost_options", GhostOptions(threshold=1.0))
+    w = make_window()
+    w.show()
+    qtbot.waitUntil(lambda: w.model_info is not None, timeout=15_000)
+    type_text(qtbot, w, "The quick brown ")
+    items = wait_for_suggestions(qtbot, w)
+    assert len(items) == w.pane.count.value()
+    assert w.editor.ghost_text() == ""
+    assert w.pane.list.currentRow() == -1  # no alternative stands in for it
+    qtbot.keyClick(w.editor, Qt.Key.Key_BracketRight, ALT)  # unless the writer asks
+    assert w.editor.ghost_text() == items[0]
+    qtbot.keyClick(w.editor, Qt.Key.Key_2, ALT)
+    assert w.editor.toPlainText() == "The quick brown " + items[1]
+
+
+def _model_files(folder) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.is_file()}
+
+
+def _logits(net, ids: np.ndarray) -> np.ndarray:
+    """The next-token logits after reading `ids` from a zero state; only reads the
+    network, which the sample thread swaps but never changes."""
+    h, c = net.zero_state(1)
+    for token in ids:
+        h, c = net.step(np.array([token]), h, c)
+    return net.logits(h[-1])
+
+
+def test_adapting_changes_the_sampler_not_the_files(qtbot, window_with_model):
+    w = window_with_model
+    folder = ModelStore().root / "tiny"
+    before = _model_files(folder)
+    loaded = ModelStore().load("tiny")
+    probe = loaded.tokenizer.encode("The quick brown fox jumps over the lazy ")
+    trained = _logits(Sampler(loaded).net, probe)
+    worker = w.sample_worker
+
+    def adapted() -> bool:
+        return not np.allclose(_logits(worker.sampler.net, probe), trained, atol=1e-4)
+
+    assert w.adapt_action.objectName() == "adaptToDocument"
+    assert w.adapt_action.isChecked()  # on by default
+    assert not adapted()
+    w.editor.setFocus()
+    w.editor.insertPlainText(CORPUS_TEXT[:400])  # a paste: three of the adapter's chunks
+    qtbot.waitUntil(adapted, timeout=30_000)
+    assert _model_files(folder) == before  # byte-identical
+
+    w.adapt_action.trigger()  # off: back to the trained weights
+    assert not w.adapt_action.isChecked()
+    assert w.settings.adapt_to_document() is False
+    qtbot.waitUntil(lambda: not adapted(), timeout=15_000)
+    np.testing.assert_allclose(_logits(worker.sampler.net, probe), trained, atol=1e-5)
+    assert _model_files(folder) == before
