@@ -5,6 +5,10 @@ each token is produced. With several alternatives, or --json, each alternative
 is one line (a JSON object with --json), printed as soon as it has stopped.
 An alternative that is only whitespace is not printed, nor one identical to an
 alternative already printed (the suggestion pane's rule).
+
+With --best it prints the app's grey text instead: the single most likely
+continuation, whole words at a time, as long as the model stays sure of it
+(nothing when it is not sure of even one word); the sampling options do not apply.
 """
 
 from __future__ import annotations
@@ -51,8 +55,12 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                    "sentence (default length)")
     p.add_argument("--stop-string", metavar="TEXT",
                    help="stop before this text (it is not printed)")
+    p.add_argument("--best", action="store_true",
+                   help="print the best guess (the app's grey text: the likeliest "
+                   "words while the model is sure) instead of sampled alternatives")
     p.add_argument("--json", action="store_true",
-                   help='one object per alternative: {"index", "text", ...}')
+                   help='one object per alternative: {"index", "text", ...}; with '
+                   '--best {"text", "probability"}')
     p.set_defaults(run=run)
 
 
@@ -97,6 +105,8 @@ def run(args: argparse.Namespace) -> int:
         loaded = ModelStore().load(args.model)
     sampler = Sampler(loaded)
     sampler.set_context(seed or "")
+    if args.best:
+        return _print_best(sampler, args.json)
     if options.num == 1 and not args.json:
         return _stream_one(sampler, options, seed or "")
     texts = [""] * options.num
@@ -112,6 +122,34 @@ def run(args: argparse.Namespace) -> int:
         if not stopped[i]:
             _print_if_new(i, texts[i], shown, args.json, loaded.name, seed)
     return 0
+
+
+def _best_guess(sampler: Sampler) -> tuple[str, float | None]:
+    """The app's ghost text for the sampler's context and the probability of all
+    its words (None when there is no guess)."""
+    from ..core.ghost import GhostPredictor
+    from ..core.word_memory import load_memory
+
+    predictor = GhostPredictor(sampler, load_memory(sampler.loaded.path))
+    text, probability = "", None
+    for unit, probability in predictor.units():
+        text += unit
+    return text, probability
+
+
+def _print_best(sampler: Sampler, as_json: bool) -> int:
+    text, probability = _best_guess(sampler)
+    if as_json:
+        print_json({"text": text, "probability": probability})
+    elif text:
+        sys.stdout.write(_one_line(text) + "\n")
+        sys.stdout.flush()
+    return 0
+
+
+def _one_line(text: str) -> str:
+    """Line breaks inside a text shown as \\n (and backslashes doubled)."""
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
 
 
 def _print_if_new(index: int, text: str, shown: list[str], as_json: bool,
@@ -146,5 +184,5 @@ def _print_alternative(index: int, text: str, as_json: bool, model: str,
         print_json({"index": index, "text": text, "model": model, "seed": seed or ""})
     else:
         # One line per alternative: line breaks inside it are shown as \n.
-        sys.stdout.write(text.replace("\\", "\\\\").replace("\n", "\\n") + "\n")
+        sys.stdout.write(_one_line(text) + "\n")
         sys.stdout.flush()
