@@ -227,14 +227,14 @@ class Sampler:
                 h, c = self._net.step(np.array([token]), h, c)
             self._start = (h, c, self._net.logits(h[-1]))
 
-    def update_weights(self, model: LSTMLanguageModel) -> None:
-        """Step with `model`'s weights from now on (same shape and vocabulary),
-        keeping the states read so far: dynamic evaluation's weights change as the
-        document grows, while what was read stays read."""
-        net = NumpyLSTM(model)
-        if (net.vocab_size, net.hidden_size, net.num_layers) != (
-                self._net.vocab_size, self._net.hidden_size, self._net.num_layers):
+    def update_weights(self, weights: dict[str, np.ndarray]) -> None:
+        """Step with these weights of the same model from now on, keeping the
+        states read so far: dynamic evaluation's weights change as the document
+        grows, while what was read stays read."""
+        expected = {k: tuple(v.shape) for k, v in self.loaded.model.state_dict().items()}
+        if {k: tuple(np.shape(v)) for k, v in weights.items()} != expected:
             raise ValueError("the new weights do not fit the model")
+        net = NumpyLSTM(self.loaded.model, weights)
         with single_thread_blas():
             self._net = net
             self._main_logits = None

@@ -38,6 +38,7 @@ from .model import LSTMLanguageModel
 from .sampling import generate_text
 from .store import load_state, now_iso, save_model_dir
 from .tokenizer import Tokenizer
+from .word_memory import MEMORY_FILE, WordMemory, text_of_ids
 
 __all__ = ["TrainingJob", "TrainingControl", "Trainer", "CHECKPOINT_FILE",
            "CHECKPOINT_META", "CHECKPOINT_PREV_FILE", "CHECKPOINT_PREV_META",
@@ -278,6 +279,8 @@ class Trainer:
 
     def _loop(self, control: TrainingControl) -> str:
         self.job.model_dir.mkdir(parents=True, exist_ok=True)
+        if self.is_main:
+            self._write_memory()
         st, cfg = self.state, self.config
         last_checkpoint = last_progress = time.monotonic()
         next_timed_eval = (math.floor(st.train_time / cfg.eval_every_seconds) + 1) * \
@@ -530,6 +533,17 @@ class Trainer:
         if self.state.saved_val_loss is None or result.loss < self.state.saved_val_loss:
             self.state.saved_val_loss = result.loss
             self._save_model(result)
+
+    def _write_memory(self) -> None:
+        """The memory of the corpus's words the ghost text draws on, beside the
+        model (char level; once per model: a resumed run keeps it)."""
+        path = self.job.model_dir / MEMORY_FILE
+        if self.job.tokenizer.level != "char" or path.exists():
+            return
+        tokens = self.job.tokenizer.tokens
+        texts = [text_of_ids(ids, tokens) for ids in (self.job.train_ids,
+                                                     self.job.valid_ids)]
+        WordMemory.build(texts).save(path)
 
     def _save_model(self, result: Evaluation) -> None:
         if not self.is_main:

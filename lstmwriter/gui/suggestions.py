@@ -29,13 +29,18 @@ def count_words(text: str) -> int:
 
 
 class SuggestionSet:
-    """Alternatives streamed for one request; `visible()` is what is shown.
+    """What one request produced: the best guess (the ghost text by default) and
+    the sampled alternatives of the pane; `visible()` is what the pane shows.
 
     Blank alternatives are not shown and identical ones are shown once
-    (`offered_alternatives`). After a partial acceptance (a word) only that
-    alternative stays, minus what was taken, so the ghost text carries on where
-    the writer stopped.
+    (`offered_alternatives`). The ghost text shows the best guess until the writer
+    picks an alternative (pane selection, Alt+] / Alt+[); with no best guess (the
+    model is unsure) it shows nothing rather than a sample. After a partial
+    acceptance (a word) only that text stays, minus what was taken, so the ghost
+    text carries on where the writer stopped.
     """
+
+    BEST = -1  # `index` of the best guess
 
     def __init__(self) -> None:
         self.clear()
@@ -43,9 +48,10 @@ class SuggestionSet:
     def clear(self) -> None:
         """Forget everything (a new context)."""
         self._raw: list[str] = []
-        self._kept: int | None = None  # raw index left after a partial acceptance
-        self._taken = 0  # characters of the kept alternative already inserted
-        self._pick = 0  # raw index of the alternative the ghost text shows
+        self.best = ""
+        self._kept: int | None = None  # raw index (or BEST) left after taking a word
+        self._taken = 0  # characters of the kept text already inserted
+        self._pick = self.BEST  # raw index of the alternative the ghost shows
         self.dismissed = False
 
     def extend(self, pieces: list[str]) -> None:
@@ -55,13 +61,17 @@ class SuggestionSet:
         for i, piece in enumerate(pieces):
             if piece:
                 self._raw[i] += piece
-        offered = self._offered()
-        if offered and is_blank(self._raw[self._pick]):
-            self._pick = offered[0]  # nothing to show yet: stay on the first shown
+
+    def extend_best(self, piece: str) -> None:
+        """Append to the best guess (it arrives a word at a time)."""
+        self.best += piece
+
+    def _text(self, raw: int) -> str:
+        return self.best if raw == self.BEST else self._raw[raw]
 
     def _offered(self) -> list[int]:
         """Raw indices of the visible alternatives."""
-        if self.dismissed:
+        if self.dismissed or self._kept == self.BEST:
             return []
         if self._kept is not None:
             rest = self._raw[self._kept][self._taken:]
@@ -74,11 +84,13 @@ class SuggestionSet:
                 for i in self._offered()]
 
     def __bool__(self) -> bool:
-        return bool(self._offered())
+        return bool(self._offered()) or bool(self.current())
 
     @property
     def index(self) -> int:
-        """Which visible alternative the ghost text shows."""
+        """Which visible alternative the ghost text shows (BEST: the best guess)."""
+        if self._pick == self.BEST:
+            return self.BEST
         offered = self._offered()
         if self._pick in offered:
             return offered.index(self._pick)
@@ -87,40 +99,58 @@ class SuggestionSet:
         return next((n for n, i in enumerate(offered) if self._raw[i] == text), 0)
 
     def current(self) -> str:
+        """The text the ghost shows ("" for none)."""
+        if self.dismissed:
+            return ""
+        if self._pick == self.BEST:
+            rest = self.best[self._taken if self._kept == self.BEST else 0:]
+            return "" if is_blank(rest) else rest
         shown = self.visible()
         return shown[self.index] if shown else ""
 
     def select(self, index: int) -> int:
-        """Show visible alternative `index` (clamped); returns the index shown."""
+        """Show visible alternative `index` (clamped; BEST for the best guess);
+        returns the index shown."""
+        if self._kept is not None:
+            return self.index
         offered = self._offered()
-        if offered and self._kept is None:
+        if index == self.BEST or not offered:
+            self._pick = self.BEST
+        else:
             self._pick = offered[max(0, min(index, len(offered) - 1))]
         return self.index
 
     def cycle(self, step: int) -> int:
-        """Show the next (+1) or previous (-1) alternative."""
+        """Show the next (+1) or previous (-1) text: the best guess, then each
+        alternative in turn."""
         count = len(self._offered())
-        return self.select((self.index + step) % count) if count else 0
+        if not count:
+            return self.index
+        order = [self.BEST] + list(range(count))
+        at = order.index(self.index) if self.index in order else 0
+        return self.select(order[(at + step) % len(order)])
 
     def take(self, index: int | None = None) -> str:
-        """The whole remaining text of alternative `index` (default: current).
-
-        The set is cleared: after it, the context has moved on."""
-        shown = self.visible()
-        index = self.index if index is None else index
-        text = shown[index] if 0 <= index < len(shown) else ""
+        """The whole remaining text of alternative `index` (default: what the ghost
+        shows). The set is cleared: after it, the context has moved on."""
+        if index is None:
+            text = self.current()
+        else:
+            shown = self.visible()
+            text = shown[index] if 0 <= index < len(shown) else ""
         if text:
             self.clear()
         return text
 
     def take_word(self) -> str:
-        """The next word of the current alternative; the rest stays on show."""
+        """The next word of the ghost text; the rest stays on show."""
         text = self.current()
         if not text:
             return ""
         word = next_word(text)
         if self._kept is None:
-            self._kept = self._offered()[self.index]
+            self._kept = self._pick if self._pick == self.BEST else \
+                self._offered()[self.index]
             self._pick = self._kept
             self._taken = 0
         self._taken += len(word)

@@ -1,0 +1,363 @@
+"""The ghost text: the single best guess of what the writer types next.
+
+Unlike the pane's alternatives (samples at the chosen temperature), the ghost
+text is the most probable continuation, word by word, under a mixture of the
+LSTM and a memory of the writer's words (`word_memory.WordMemory` of the training
+corpus, `word_memory.DocumentMemory` of the document so far):
+
+    P(word) = w_lstm * P_lstm(word) + (1 - w_lstm) * P_memory(word)
+
+Each step predicts one *unit*, the `\\W*\\w+` that Ctrl+Right accepts: either the
+rest of a half-typed word, or the separator and the next word. LSTM candidates
+come from a beam search over characters that ends at a word boundary; memory
+candidates are scored by the LSTM too (teacher forcing), so every candidate has
+both probabilities. Words are restricted to those the memories know (when the
+model has a memory), so a half-typed word is completed only to a real word. The
+ghost goes on while the probability of all its words stays above a threshold,
+and is empty when even its first word is below it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import numpy as np
+
+from .lstm_step import single_thread_blas
+from .word_memory import DocumentMemory, WordMemory, words_of
+
+__all__ = ["GhostOptions", "GhostPredictor", "first_unit"]
+
+_UNIT = re.compile(r"\W*\w+")
+_TRAILING_WORD = re.compile(r"\w+\Z")
+_MAX_SEP = 4  # characters of punctuation and space before a word
+
+
+def first_unit(text: str) -> str:
+    """What one Ctrl+Right accepts of `text`: punctuation and spaces, then a word."""
+    match = _UNIT.match(text)
+    return match.group(0) if match else ""
+
+
+@dataclass(frozen=True)
+class GhostOptions:
+    """How the ghost text is chosen (the app's defaults)."""
+
+    threshold: float = 0.35  # show a word only while P(all words so far) >= this
+    lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
+    document_weight: float = 0.3  # of the document in the memory part (grown in)
+    document_words: int = 300  # words of document after which it has half its weight
+    max_words: int = 4
+    beam: int = 4
+    candidates: int = 6  # memory candidates scored per step
+    max_chars: int = 24  # characters one unit may take
+
+    def __post_init__(self) -> None:
+        if not (0.0 <= self.threshold <= 1.0 and 0.0 <= self.lstm_weight <= 1.0
+                and 0.0 <= self.document_weight <= 1.0):
+            raise ValueError("ghost weights and threshold must be in [0, 1]")
+        if min(self.max_words, self.beam, self.candidates, self.max_chars) < 1:
+            raise ValueError("ghost sizes must be at least 1")
+
+
+@dataclass(frozen=True)
+class _State:
+    h: np.ndarray  # (L, 1, H)
+    c: np.ndarray
+    logits: np.ndarray  # (1, V)
+
+
+class GhostPredictor:
+    """Best-guess continuations for a Sampler's context (char-level models), or the
+    LSTM's greedy words (word-level models)."""
+
+    def __init__(self, sampler, memory: WordMemory | None,
+                 options: GhostOptions | None = None) -> None:
+        self.sampler = sampler
+        self.memory = memory
+        self.options = options or GhostOptions()
+        self.document = DocumentMemory()
+        tokenizer = sampler.loaded.tokenizer
+        self._char = tokenizer.level == "char"
+        if self._char:
+            pieces = [tokenizer.decode([i]) for i in range(tokenizer.vocab_size)]
+            self._pieces = pieces
+            word = np.array([len(p) == 1 and p.isalnum() or p == "_" for p in pieces])
+            usable = np.array([len(p) == 1 for p in pieces])
+            usable[tokenizer.unk_id] = False
+            self._word_ids = np.flatnonzero(word & usable)
+            self._nonword_ids = np.flatnonzero(~word & usable)
+            self._is_word = word & usable
+            self._id_of = {p: i for i, p in enumerate(pieces) if len(p) == 1}
+
+    # -- public ----------------------------------------------------------------
+    def units(self) -> Iterator[tuple[str, float]]:
+        """The ghost text's units for the sampler's context, each with the
+        probability of the ghost so far; stops below the threshold."""
+        if not self._char:
+            yield from self._word_level_units()
+            return
+        opts = self.options
+        text = self.sampler.text
+        with single_thread_blas():
+            state = _State(*self.sampler.next_distribution())
+            match = _TRAILING_WORD.search(text, max(0, len(text) - 64))
+            prefix = match.group(0) if match else ""
+            history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
+            self._update_document(text, prefix)
+            total = 1.0
+            for _ in range(opts.max_words):
+                found = self._best_unit(state, prefix, history, text)
+                if found is None:
+                    return
+                unit, prob, word = found
+                total *= prob
+                if total < opts.threshold:
+                    return
+                yield unit, total
+                state = self._read(state, unit)
+                text += unit
+                history = history + [word]
+                prefix = ""
+
+    def predict(self) -> tuple[str, float]:
+        """The whole ghost text and the probability of its first unit."""
+        out, first = "", 0.0
+        for unit, prob in self.units():
+            first = first or prob
+            out += unit
+        return out, first
+
+    # -- char level ------------------------------------------------------------
+    def _update_document(self, text: str, prefix: str) -> None:
+        end = len(text) - len(prefix)
+        self.document.set_words(words_of(text[:end]))
+
+    def _known(self, word: str) -> bool:
+        return self.memory is None or word in self.memory or word in self.document
+
+    def _memory_probs(self, words: list[str], history: list[str], prefix: str
+                      ) -> np.ndarray:
+        """P_memory(word | history, prefix): the corpus's and the document's
+        memories mixed (the document's share grows with its length), each only
+        where it knows a word with the prefix."""
+        parts = []
+        if self.memory is not None and self.memory.has_prefix(prefix):
+            parts.append((1.0, self.memory.prob(words, history, prefix)))
+        n = len(self.document)
+        if n and self.document.has_prefix(prefix):
+            share = self.options.document_weight * n / (n + self.options.document_words)
+            doc = self.document.prob(words, history, prefix)
+            parts = [(1.0 - share, p) for _, p in parts] + [(share if parts else 1.0,
+                                                             doc)]
+        if not parts:
+            return np.zeros(len(words))
+        return sum(w * p for w, p in parts)
+
+    def _memory_candidates(self, history: list[str], prefix: str) -> list[str]:
+        k = self.options.candidates
+        words: list[str] = []
+        if self.memory is not None:
+            words += self.memory.candidates(history, prefix, k).words
+        words += self.document.candidates(history, prefix, k)
+        return [w for w in dict.fromkeys(words) if w != prefix or not prefix]
+
+    def _best_unit(self, state: _State, prefix: str, history: list[str], text: str
+                   ) -> tuple[str, float, str] | None:
+        """(unit, P(unit), its word) of the likeliest unit, or None."""
+        opts = self.options
+        found = self._beam(state, in_word=bool(prefix))
+        logp_done = _lse(_log_softmax(state.logits[0])[self._nonword_ids]) \
+            if prefix else 0.0
+        sep = _best_separator(found, text, prefix)
+        # candidates: the beam's, then the memory's
+        cands: dict[str, tuple[str, str]] = {}  # unit -> (kind, word)
+        scored: dict[str, float] = {}  # unit -> log P_lstm, from the beam
+        for unit, kind, logp in found:
+            word = prefix + unit if kind == "completion" else unit[len(_nonword(unit)):]
+            if self._known(word):
+                cands[unit] = (kind, word)
+                scored[unit] = logp
+        for word in self._memory_candidates(history, prefix):
+            if prefix and word.startswith(prefix):
+                cands.setdefault(word[len(prefix):], ("completion", word))
+        next_history = history + [prefix] if prefix else history
+        for word in self._memory_candidates(next_history, ""):
+            cands.setdefault(sep + word, ("next", word))
+        if not cands:
+            return None
+        units = list(cands)
+        fresh = [u for u in units if u not in scored]
+        scored.update(zip(fresh, self._score(state, fresh)))
+        lstm = np.exp([scored[u] for u in units])
+        weight = opts.lstm_weight if self.memory is not None or len(self.document) \
+            else 1.0
+        kinds = [cands[u][0] for u in units]
+        words = [cands[u][1] for u in units]
+        p_done = 1.0
+        probs = np.zeros(len(units))
+        comp = [i for i, k in enumerate(kinds) if k == "completion"]
+        if prefix:
+            mem = self._memory_probs([prefix] + [words[i] for i in comp], history, prefix)
+            w = weight if mem.sum() > 0 else 1.0
+            p_done = w * math.exp(logp_done) + (1 - w) * mem[0]
+            for j, i in enumerate(comp):
+                probs[i] = w * lstm[i] + (1 - w) * mem[j + 1]
+        nxt = [i for i, k in enumerate(kinds) if k == "next"]
+        if nxt:
+            mem = self._memory_probs([words[i] for i in nxt], next_history, "")
+            w = weight if mem.sum() > 0 else 1.0
+            p_lstm_done = math.exp(logp_done)
+            p_sep = math.exp(self._separator_logp(state, sep)) / p_lstm_done
+            for j, i in enumerate(nxt):
+                on_sep = units[i].startswith(sep) and not _nonword(units[i][len(sep):])
+                mem_part = p_sep * mem[j] if on_sep else 0.0
+                probs[i] = p_done * (w * lstm[i] / p_lstm_done + (1 - w) * mem_part)
+        best = int(np.argmax(probs))
+        if probs[best] <= 0:
+            return None
+        return units[best], float(probs[best]), words[best]
+
+    def _beam(self, state: _State, in_word: bool) -> list[tuple[str, str, float]]:
+        """Units found by a beam search over characters: (unit, kind, log P_lstm),
+        kind being "completion" (the rest of the half-typed word) or "next"."""
+        opts, net = self.options, self.sampler.net
+        hyps = [("", 0.0, "completion" if in_word else "next", in_word)]
+        h, c, logits = state.h, state.c, state.logits
+        done: list[tuple[str, str, float]] = []
+        for _ in range(opts.max_chars):
+            logp = _log_softmax(logits)  # (B, V)
+            expansions = []
+            for b, (s, lp, kind, wording) in enumerate(hyps):
+                if wording and s:
+                    done.append((s, kind, lp + _lse(logp[b, self._nonword_ids])))
+                if wording and (s or not in_word):
+                    allowed = self._word_ids
+                else:  # a separator (or, at the start, either)
+                    allowed = self._allowed_in_sep(s)
+                if not len(allowed):
+                    continue
+                row = logp[b, allowed]
+                top = np.argpartition(-row, min(opts.beam, len(row)) - 1)[:opts.beam]
+                for t in top:
+                    expansions.append((lp + row[t], b, int(allowed[t])))
+            best_done = max((d[2] for d in done), default=-np.inf)
+            expansions = [e for e in expansions if e[0] > best_done]
+            if not expansions:
+                break
+            expansions.sort(key=lambda e: -e[0])
+            expansions = expansions[:opts.beam]
+            new_hyps = []
+            for lp, b, token in expansions:
+                s, _, kind, wording = hyps[b]
+                is_word = bool(self._is_word[token])
+                if not s and in_word and not is_word:
+                    kind = "next"
+                new_hyps.append((s + self._pieces[token], lp, kind, is_word))
+            parents = np.array([e[1] for e in expansions])
+            tokens = np.array([e[2] for e in expansions])
+            h, c = net.step(tokens, h[:, parents], c[:, parents])
+            logits = net.logits(h[-1])
+            hyps = new_hyps
+        done.sort(key=lambda d: -d[2])
+        return done[:opts.beam]
+
+    def _allowed_in_sep(self, s: str) -> np.ndarray:
+        if len(s) >= _MAX_SEP:
+            return self._word_ids
+        return np.concatenate([self._word_ids, self._nonword_ids])
+
+    def _encode(self, text: str) -> list[int] | None:
+        ids = [self._id_of.get(ch) for ch in text]
+        return None if None in ids else ids
+
+    def _score(self, state: _State, units: list[str]) -> np.ndarray:
+        """log P_lstm(unit, then a non-word character) of each unit."""
+        net = self.sampler.net
+        encoded = [self._encode(u) for u in units]
+        out = np.full(len(units), -np.inf)
+        rows = [i for i, e in enumerate(encoded) if e]
+        if not rows:
+            return out
+        width = max(len(encoded[i]) for i in rows)
+        ids = np.zeros((len(rows), width), np.int64)
+        for r, i in enumerate(rows):
+            ids[r, :len(encoded[i])] = encoded[i]
+        lengths = np.array([len(encoded[i]) for i in rows])
+        total = np.zeros(len(rows))
+        h = np.repeat(state.h, len(rows), axis=1)
+        c = np.repeat(state.c, len(rows), axis=1)
+        logp = _log_softmax(np.repeat(state.logits, len(rows), axis=0))
+        for t in range(width + 1):
+            ending = lengths == t
+            if ending.any():
+                total[ending] += [_lse(logp[r, self._nonword_ids])
+                                  for r in np.flatnonzero(ending)]
+            if t == width:
+                break
+            live = lengths > t
+            total[live] += logp[live, ids[live, t]]
+            h, c = net.step(ids[:, t], h, c)
+            logp = _log_softmax(net.logits(h[-1]))
+        out[rows] = total
+        return out
+
+    def _separator_logp(self, state: _State, sep: str) -> float:
+        """log P_lstm(sep, then a word character)."""
+        ids = self._encode(sep)
+        if ids is None:
+            return -np.inf
+        net = self.sampler.net
+        h, c, logits = state.h, state.c, state.logits
+        total = 0.0
+        for token in ids:
+            total += float(_log_softmax(logits)[0, token])
+            h, c = net.step(np.array([token]), h, c)
+            logits = net.logits(h[-1])
+        return total + _lse(_log_softmax(logits)[0, self._word_ids])
+
+    def _read(self, state: _State, unit: str) -> _State:
+        net = self.sampler.net
+        h, c = state.h, state.c
+        for token in self._encode(unit) or []:
+            h, c = net.step(np.array([token]), h, c)
+        return _State(h, c, net.logits(h[-1]))
+
+    # -- word level ------------------------------------------------------------
+    def _word_level_units(self) -> Iterator[tuple[str, float]]:
+        """Greedy words of a word-level model while their probability holds."""
+        total = 1.0
+        for piece, prob in self.sampler.greedy_words(self.options.max_words):
+            total *= prob
+            if total < self.options.threshold:
+                return
+            yield piece, total
+
+
+def _nonword(text: str) -> str:
+    match = re.match(r"\W*", text)
+    return match.group(0) if match else ""
+
+
+def _best_separator(found: list[tuple[str, str, float]], text: str, prefix: str) -> str:
+    """The beam's likeliest separator before a next word, or a plain space."""
+    for unit, kind, _ in found:
+        if kind == "next":
+            return _nonword(unit)
+    if prefix or (text and not text[-1].isspace()):
+        return " "
+    return ""
+
+
+def _log_softmax(z: np.ndarray) -> np.ndarray:
+    z = z.astype(np.float64)
+    m = z.max(axis=-1, keepdims=True)
+    return z - m - np.log(np.exp(z - m).sum(axis=-1, keepdims=True))
+
+
+def _lse(x: np.ndarray) -> float:
+    m = float(np.max(x))
+    return m + math.log(float(np.exp(x - m).sum()))

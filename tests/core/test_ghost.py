@@ -1,0 +1,212 @@
+"""The best-guess ghost text, its word memory, document adaptation and the
+usefulness protocol, on a tiny model trained in the test."""
+
+from __future__ import annotations
+
+import hashlib
+import importlib.util
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from lstmwriter.core.adapt import DocumentAdapter
+from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit
+from lstmwriter.core.sampling import Sampler
+from lstmwriter.core.store import load_model_dir
+from lstmwriter.core.training import Trainer
+from lstmwriter.core.word_memory import (
+    MEMORY_FILE, DocumentMemory, WordMemory, load_memory, words_of)
+
+from .helpers import tiny_job
+
+ROOT = Path(__file__).resolve().parents[2]
+TEXT = ("The captain walked to the harbour. The sailors waited by the boats, and "
+        "the captain spoke to the sailors about the storm. ") * 30
+_UNIT = re.compile(r"\W*\w+\Z")
+
+
+def _usefulness():
+    spec = importlib.util.spec_from_file_location(
+        "usefulness", ROOT / "benchmarks" / "usefulness.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules.setdefault("usefulness", module)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory):
+    root = tmp_path_factory.mktemp("ghost")
+    corpus = root / "corpus"
+    corpus.mkdir()
+    (corpus / "sea.txt").write_text(TEXT, encoding="utf-8")
+    model_dir = root / "sea"
+    Trainer(tiny_job(corpus, model_dir, epochs=3, learning_rate=2e-2)).run()
+    return model_dir
+
+
+# -- the memory -----------------------------------------------------------------------
+def test_memory_probabilities_sum_to_one_under_any_prefix():
+    memory = WordMemory.build([TEXT, "A storm came. The sails tore."])
+    for history in ([], ["the"], ["to", "the"], ["unseen", "words"]):
+        for prefix in ("", "s", "sa", "The"):
+            lo = [w for w in memory.vocab if w.startswith(prefix)]
+            total = memory.prob(lo, history, prefix).sum()
+            assert total == pytest.approx(1.0), (history, prefix)
+    assert memory.prob(["nowhere"], ["the"]).tolist() == [0.0]
+
+
+def test_memory_ranks_what_followed_the_history():
+    memory = WordMemory.build([TEXT])
+    assert memory.candidates(["to", "the"], "", 2).words[0] == "harbour" or \
+        memory.candidates(["to", "the"], "", 2).words[0] == "sailors"
+    assert memory.candidates(["the"], "sa", 3).words == ["sailors"]
+    assert memory.candidates(["the"], "zz", 3).words == []
+
+
+def test_memory_file_round_trip_and_damage(tmp_path):
+    memory = WordMemory.build([TEXT])
+    path = tmp_path / MEMORY_FILE
+    memory.save(path)
+    again = WordMemory.load(path)
+    assert again.vocab == memory.vocab
+    words = memory.vocab
+    assert np.allclose(again.prob(words, ["the"]), memory.prob(words, ["the"]))
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError):
+        WordMemory.load(path)
+    assert load_memory(tmp_path) is None
+
+
+def test_document_memory_follows_the_text():
+    doc = DocumentMemory()
+    doc.set_words(words_of("Mirabel met Quentin. Mirabel"))
+    assert "Quentin" in doc and doc.candidates(["Mirabel"], "", 3) == ["met"]
+    doc.set_words(words_of("Mirabel left"))  # an edit before the end: rebuilt
+    assert "Quentin" not in doc and len(doc) == 2
+
+
+def test_training_saves_the_memory_of_its_corpus(trained):
+    memory = load_memory(trained)
+    assert memory is not None and "captain" in memory and "harbour" in memory
+
+
+# -- the ghost text -------------------------------------------------------------------
+def _predictor(model_dir, **options):
+    sampler = Sampler(load_model_dir(model_dir))
+    return sampler, GhostPredictor(sampler, load_memory(model_dir),
+                                   GhostOptions(**options))
+
+
+@pytest.mark.parametrize("context", [
+    "The captain walked to the harb", "The sailors waited by the ", "the captain sp",
+    "The captain", "and the s", "storm. The", "x"])
+def test_ghost_ends_at_word_ends_and_completes_only_known_words(trained, context):
+    sampler, ghost = _predictor(trained, threshold=0.0)
+    sampler.set_context(context)
+    memory = load_memory(trained)
+    typed = re.search(r"\w*\Z", context).group(0)
+    text = ""
+    for unit, prob in ghost.units():
+        assert _UNIT.match(unit) and first_unit(unit) == unit  # one whole unit
+        assert 0.0 < prob <= 1.0
+        word = re.search(r"\w+\Z", unit).group(0)
+        if not text and typed and unit[0].isalnum():
+            word = typed + word  # the rest of the half-typed word
+        assert word in memory
+        text += unit
+    assert text  # threshold 0: always a guess here
+
+
+def test_ghost_learns_the_obvious_continuation(trained):
+    sampler, ghost = _predictor(trained)
+    sampler.set_context("The sailors waited by the bo")
+    assert ghost.predict()[0].startswith("ats")
+
+
+def test_an_unreachable_threshold_shows_nothing(trained):
+    sampler, ghost = _predictor(trained, threshold=1.0)
+    sampler.set_context("The captain walked to the ")
+    assert ghost.predict() == ("", 0.0)
+
+
+def test_the_documents_own_words_complete_a_half_typed_word(trained):
+    sampler, ghost = _predictor(trained, threshold=0.0)
+    sampler.set_context("Zebulon and Zebulon spoke. Then Zebu")
+    assert ghost.predict()[0].startswith("lon")
+
+
+# -- adaptation -----------------------------------------------------------------------
+def test_adaptation_changes_only_its_copy(trained):
+    before = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+              for p in trained.iterdir() if p.is_file()}
+    loaded = load_model_dir(trained)
+    trained_weights = {k: v.clone() for k, v in loaded.model.state_dict().items()}
+    adapter = DocumentAdapter(loaded, chunk=32)
+    assert adapter.observe("Zebulon rowed the boats. " * 8)
+    assert adapter.steps >= 5
+    adapted = adapter.weights()
+    assert any(not np.allclose(adapted[k], v.numpy()) for k, v in trained_weights.items())
+    assert all(np.array_equal(v.numpy(), loaded.model.state_dict()[k].numpy())
+               for k, v in trained_weights.items())
+    after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()
+             for p in trained.iterdir() if p.is_file()}
+    assert after == before
+    adapter.reset()
+    assert all(np.allclose(adapter.weights()[k], v.numpy())
+               for k, v in trained_weights.items())
+
+
+def test_adaptation_lowers_the_loss_of_a_repeated_text(trained):
+    loaded = load_model_dir(trained)
+    text = "Zebulon rowed the boats to Quimper. " * 12
+    static = DocumentAdapter(loaded, learning_rate=0.0, chunk=32).score_text(text)
+    dynamic = DocumentAdapter(loaded, learning_rate=0.3, chunk=32).score_text(text)
+    half = len(text) // 2
+    assert np.array_equal(static[:32], dynamic[:32])  # scored before any step
+    assert dynamic[half:].mean() < static[half:].mean()
+
+
+def test_the_sampler_takes_adapted_weights_and_keeps_its_state(trained):
+    loaded = load_model_dir(trained)
+    sampler = Sampler(loaded)
+    sampler.set_context("The captain walked")
+    h_before = sampler.state()[0]
+    adapter = DocumentAdapter(loaded, learning_rate=1.0, chunk=16)
+    adapter.observe("Zebulon rowed the boats. " * 4)
+    sampler.update_weights(adapter.weights())
+    assert np.array_equal(sampler.state()[0], h_before)
+    logits = sampler.next_distribution()[2]
+    assert not np.allclose(logits, Sampler(loaded).next_distribution()[2])
+    with pytest.raises(ValueError):
+        sampler.update_weights({"embedding.weight": np.zeros((2, 2), np.float32)})
+
+
+# -- the usefulness protocol ----------------------------------------------------------
+def test_protocol_counts_keystrokes_as_specified():
+    u = _usefulness()
+    text = "the cat sat on the mat."
+    perfect = lambda context: text[len(context):]  # noqa: E731
+    typed, _ = u.type_text(text, 0, len(text), perfect)
+    # units: "the", " cat", " sat", " on", " the", " mat", then "." typed
+    assert typed.keystrokes == 7 and typed.ksr == pytest.approx(1 - 7 / 23)
+    assert typed.right == 6 and typed.shown == 6 and typed.positions == 7
+    never, _ = u.type_text(text, 0, len(text), lambda context: "")
+    assert never.ksr == 0.0 and never.shown == 0
+    wrong, _ = u.type_text(text, 0, len(text), lambda context: " dog")
+    assert wrong.ksr == 0.0 and wrong.right == 0 and wrong.shown == len(text)
+
+
+def test_trigram_baseline_on_a_known_text():
+    u = _usefulness()
+    base = u.TrigramCompleter(["a b c a b c a b d"])
+    assert base.ghost("x a b") == " c"  # most frequent after "a b"
+    assert base.ghost("a b ") == "c"
+    assert base.ghost("a b d") == " a" or base.ghost("a b d") == ""
+    assert base.ghost("q") == ""  # no word starts with q
+    text = "a b c a b c"
+    typed, _ = u.type_text(text, 0, len(text), base.ghost)
+    assert 0 < typed.ksr < 1
