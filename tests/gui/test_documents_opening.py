@@ -252,3 +252,19 @@ def test_words_are_not_counted_in_a_huge_text(qtbot, make_window, monkeypatch):
     w.editor.setPlainText("a few words")
     w._update_counts()
     assert w.count_label.text() == "3 words · 11 characters"
+
+
+def test_closing_while_a_text_is_laid_out_never_swaps_it_in(
+        qtbot, make_window, tmp_path, monkeypatch):
+    from lstmwriter.gui import document_controller
+
+    monkeypatch.setattr(document_controller, "BUILD_CHUNK_CHARS", 1 << 14)
+    w, a = window_with_a(qtbot, make_window, tmp_path)
+    big = tmp_path / "big.txt"
+    big.write_text("line of text\n" * 40_000, encoding="utf-8")  # 32 slices
+    w.open_file(str(big))
+    label = opening_bar(w).findChild(QLabel, "openingLabel")
+    qtbot.waitUntil(lambda: "Laying out" in label.text(), timeout=15_000)
+    with qtbot.assertNotEmitted(w.document_loaded, wait=3000):
+        w.close()
+    assert w.path == str(a) and w.editor.document_text() == A_TEXT
