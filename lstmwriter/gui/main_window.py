@@ -41,6 +41,7 @@ from ..core.ml5 import ml5_problem
 from ..core.sampling import SampleOptions
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore, load_model_dir
 from . import dialogs, documents
+from .adapt_worker import AdaptedWeights, AdaptWorker
 from .dialogs import ManageModelsDialog, ShortcutsDialog, about_text
 from .document_controller import DocumentOpener, swap_document
 from .documents import (
@@ -78,6 +79,7 @@ log = logging.getLogger(__name__)
 # copied too and a crash loses at most this much (plus a write) of work.
 AUTOSAVE_MS = 3000
 SNAPSHOT_EVERY_S = 5.0  # at most this often, reload the training model's snapshot
+ADAPT_EVERY_MS = 2000  # at most this often, the adapter is sent the text
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
 COUNT_WORDS_MAX_CHARS = 2_000_000  # above: characters only (~1 s per 2 M to count)
@@ -92,17 +94,21 @@ def device_text(device: torch.device) -> str:
     return describe_device(device)
 
 
-class MainWindow(QMainWindow):
 def _finished_label(outcome: str, saved: str | None) -> str:
     """The status bar's word on a run that has ended."""
     verb = {"done": "finished", "cancelled": "stopped"}.get(outcome, outcome)
     return f"Training: {verb}, “{saved}” saved" if saved else f"Training: {verb}"
 
 
+class MainWindow(QMainWindow):
     """Editor, suggestion pane, training dock, model selector and status bar."""
 
     sample_requested = Signal(object)  # SuggestRequest, to the sample worker
     model_load_requested = Signal(str, str)  # spec (name or path), source
+    adapt_model_requested = Signal(str, str, int)  # model path, level, load id
+    adapt_reset_requested = Signal()  # back to the trained weights
+    adapt_requested = Signal()  # the adapter has a new text (AdaptWorker.submit)
+    adapted_weights_ready = Signal(object)  # AdaptedWeights, to the sample worker
     write_requested = Signal(int, str, str, object)  # request id, path, text, TextFormat
     recovery_write_requested = Signal(int, str, object)  # request id, path, record
     recovery_remove_requested = Signal(int, str)  # request id, path
@@ -139,8 +145,8 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self._scan_quiet = False
         self._train_worker: TrainWorker | None = None
         self._train_plan: dict[str, Any] | None = None
-        self._training_device = ""
         self._train_saved: str | None = None  # the model the run saved, once it has
+        self._training_device = ""
         self._use_snapshot = False
         self._snapshot_loaded_at = 0.0
         self._closing = False
@@ -323,6 +329,14 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self._action(model, "&Import ml5.js model…", self._on_import_triggered, None,
                      "importModelAction")
         self._action(model, "&Export…", self._on_export_triggered, None, "exportModelAction")
+        model.addSeparator()
+        self.adapt_action = self._action(model, "&Adapt to the document",
+                                         self._on_adapt_toggled, None, "adaptToDocument")
+        self.adapt_action.setCheckable(True)
+        self.adapt_action.setChecked(self.settings.adapt_to_document())
+        self.adapt_action.setToolTip("Let suggestions learn the names and phrases of "
+                                     "the text you are writing (the model file is "
+                                     "never changed)")
 
         view = bar.addMenu("&View")
         toggle = self.training_dock.toggleViewAction()
@@ -353,7 +367,10 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self.sample_worker.request_done.connect(self._on_sampler_request_done)
         self.sample_worker.model_loaded.connect(self._on_sampler_model_loaded)
         self.sample_worker.model_failed.connect(self._on_sampler_model_failed)
+        self.sample_worker.ghost_ready.connect(self._on_sampler_ghost_ready)
+        self.adapted_weights_ready.connect(self.sample_worker.update_weights)
         self.sample_thread.start()
+        self._start_adaptation()
 
         self.file_thread = QThread(self)
         self.file_thread.setObjectName("files")
@@ -484,6 +501,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
             self._status(f"Loaded model {info['name']} ({info['level']} level, "
                          f"{info['parameters'] / 1e6:.2f} M parameters)")
         self.pane.set_status("")
+        self.adapt_model_requested.emit(info["path"], info["level"], info["load_id"])
         self._request_suggestions()
 
     @Slot(str, str, str)
@@ -662,13 +680,66 @@ def _finished_label(outcome: str, saved: str | None) -> str:
     @Slot()
     def _on_editor_context_changed(self) -> None:
         self._request_suggestions()
+        if self.adapt_action.isChecked() and not self._adapt_timer.isActive():
+            self._adapt_timer.start()
+
+    @Slot(int, str)
+    def _on_sampler_ghost_ready(self, request_id: int, piece: str) -> None:
+        if self._is_stale(request_id):
+            return
+        self.editor.add_best(piece)
 
     @Slot(int, object)
     def _on_sampler_chunk_ready(self, request_id: int, pieces: list) -> None:
-        if self._request is None or request_id != self._request.request_id \
-                or self.editor.context_pending():
-            return  # stale: the text has moved on
+        if self._is_stale(request_id):
+            return
         self.editor.add_pieces(pieces)
+
+    def _is_stale(self, request_id: int) -> bool:
+        """True for a result of a request the text has moved on from."""
+        return self._request is None or request_id != self._request.request_id \
+            or self.editor.context_pending()
+
+    # -- adapting to the document ---------------------------------------------------
+    def _start_adaptation(self) -> None:
+        self.adapt_thread = QThread(self)
+        self.adapt_thread.setObjectName("adaptation")
+        self.adapt_worker = AdaptWorker()
+        self.adapt_worker.moveToThread(self.adapt_thread)
+        self.adapt_model_requested.connect(self.adapt_worker.set_model)
+        self.adapt_reset_requested.connect(self.adapt_worker.reset)
+        self.adapt_requested.connect(self.adapt_worker.observe_pending)
+        self.adapt_worker.adapted.connect(self._on_adapter_adapted)
+        self.adapt_thread.start()
+        self._adapt_timer = QTimer(self)
+        self._adapt_timer.setSingleShot(True)
+        self._adapt_timer.setInterval(ADAPT_EVERY_MS)
+        self._adapt_timer.timeout.connect(self._on_adapt_timer_timeout)
+
+    @Slot()
+    def _on_adapt_timer_timeout(self) -> None:
+        text = self.editor.text_before_cursor()
+        if text and self.adapt_action.isChecked() and not self._closing:
+            self.adapt_worker.submit(text)
+            self.adapt_requested.emit()
+
+    @Slot(object)
+    def _on_adapter_adapted(self, adapted: AdaptedWeights) -> None:
+        self.adapted_weights_ready.emit(adapted)  # the sample worker checks the model
+
+    @Slot(bool)
+    def _on_adapt_toggled(self, on: bool) -> None:
+        self.settings.set_adapt_to_document(on)
+        if on:
+            self._adapt_timer.start()
+        else:
+            self._reset_adaptation()
+
+    def _reset_adaptation(self) -> None:
+        """Trained weights again: a new text, or adaptation turned off."""
+        self._adapt_timer.stop()
+        self.adapt_worker.interrupt()
+        self.adapt_reset_requested.emit()
 
     @Slot(int, str)
     def _on_sampler_request_done(self, request_id: int, outcome: str) -> None:
@@ -802,6 +873,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self.opener.cancel()
         self._generation += 1
         self.editor.setPlainText("")
+        self._reset_adaptation()
         self.path = None
         self._set_format(UTF8)
         self.editor.document().setModified(False)
@@ -844,6 +916,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
                          mixed: bool) -> None:
         """The text, its path and its modified flag change here, together."""
         self._generation += 1
+        self._reset_adaptation()
         swap_document(self.editor, doc)
         if doc.characterCount() <= documents.LARGE_FILE_BYTES:
             # A huge text keeps the cursor at its start: suggestions read all the
@@ -1057,6 +1130,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
 
     @Slot(int, str)
     def _on_scan_failed(self, task_id: int, message: str) -> None:
+        message = for_window(message)
         if self._is_current_scan(task_id):
             self._scan_worker = None
             self.training.set_corpus_error(message)
@@ -1065,7 +1139,6 @@ def _finished_label(outcome: str, saved: str | None) -> str:
 
     @Slot()
     def _on_training_train_clicked(self) -> None:
-        message = for_window(message)
         if self._train_worker is not None:
             return
         if not self.training.corpus:
@@ -1099,6 +1172,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         worker.finished.connect(self._on_train_finished)
         self._train_worker = worker
         self._train_plan = None
+        self._train_saved = None
         self.training.start_run()
         self.training.set_state("reading")
         self.training_label.setText("Training: reading texts")
@@ -1107,7 +1181,6 @@ def _finished_label(outcome: str, saved: str | None) -> str:
     def _find_unfinished_runs(self) -> None:
         """Look (off the GUI thread) for runs that can be resumed."""
         self._runs_task += 1
-        self._train_saved = None
         worker = UnfinishedRunsWorker(self.store.root, self._runs_task)
         worker.succeeded.connect(self._on_unfinished_runs_found)
         self.threads.start(worker, "unfinished runs")
@@ -1123,6 +1196,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
 
     @Slot(str)
     def _on_train_noticed(self, message: str) -> None:
+        message = for_window(message)
         self.training.add_notice(message)
         self._status(f"Training: {message}", 15_000)
 
@@ -1131,7 +1205,6 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self.training.set_corpus_busy(done, total)
 
     @Slot(dict)
-        message = for_window(message)
     def _on_train_planned(self, plan: dict) -> None:
         self._train_plan = plan
         self.training.show_plan(plan)
@@ -1162,6 +1235,7 @@ def _finished_label(outcome: str, saved: str | None) -> str:
             log.warning("training failed at step %s: %s", event.step, event.message)
 
     def _on_train_run_finished(self, event: Finished) -> None:
+        self._train_saved = event.name
         self.training.show_finished(event)
         self._refresh_models(self._model_spec)
         self._status(f"Saved the model “{event.name}”", 15_000)
@@ -1169,8 +1243,8 @@ def _finished_label(outcome: str, saved: str | None) -> str:
             self.load_model(event.name, "user")
 
     @Slot(str)
-        self._train_saved = event.name
     def _on_train_failed(self, message: str) -> None:
+        message = for_window(message)
         self.training.show_failure(message)
         self.show_error("Training failed", message)
 
@@ -1179,7 +1253,6 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         self._train_worker = None
         self._find_unfinished_runs()  # a stopped run can be resumed later
         self.training.set_state("idle")
-        message = for_window(message)
         self.training_label.setText(_finished_label(outcome, self._train_saved))
         if self._train_plan and self._use_snapshot and self.model_info and \
                 self.model_info["source"] == "snapshot" and outcome == "failed":
@@ -1270,8 +1343,10 @@ def _finished_label(outcome: str, saved: str | None) -> str:
         """Cancel, quit and wait for every worker (training saves its model)."""
         self._cancel_request()
         self.opener.cancel()  # a text still being laid out is not swapped in
+        self.opener.cancel()  # a text still being laid out is not swapped in
+        self.adapt_worker.request_stop()
         self.threads.stop_all(timeout_ms)
-        for thread in (self.sample_thread, self.file_thread):
+        for thread in (self.sample_thread, self.file_thread, self.adapt_thread):
             thread.quit()
             thread.wait(timeout_ms)
         self.recovery.close()
