@@ -1343,7 +1343,6 @@ class MainWindow(QMainWindow):
         """Cancel, quit and wait for every worker (training saves its model)."""
         self._cancel_request()
         self.opener.cancel()  # a text still being laid out is not swapped in
-        self.opener.cancel()  # a text still being laid out is not swapped in
         self.adapt_worker.request_stop()
         self.threads.stop_all(timeout_ms)
         for thread in (self.sample_thread, self.file_thread, self.adapt_thread):
