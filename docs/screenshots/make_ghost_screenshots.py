@@ -1,0 +1,63 @@
+"""Screenshots of the best guess as grey text, at 1600x1000 and 1024x700.
+
+    xvfb-run -a -s "-screen 0 1600x1000x24" python \
+        docs/screenshots/make_ghost_screenshots.py [OUT_DIR]
+
+Loads the bundled default model (training panel hidden); uses the platformdirs folders as set (point
+XDG_* at scratch folders so no remembered settings get in).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from PySide6.QtCore import QEventLoop
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
+
+SIZES = [(1600, 1000), (1024, 700)]
+TEXT = ("It was a fine morning in early spring, and Elizabeth walked out alone "
+        "towards the village. The road was dry, the hedges were white with blossom, "
+        "and the larks were singing over the fields. She had not gone far before "
+        "she saw Mr. Darcy coming towards her, and he said, \"Good morning, Miss Eliz")
+
+
+def pump(app: QApplication, seconds: float, until=None) -> bool:
+    end = time.monotonic() + seconds
+    while time.monotonic() < end and not (until is not None and until()):
+        app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
+    return until() if until is not None else True
+
+
+def main() -> int:
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parent
+    app = QApplication(sys.argv[:1])
+    from lstmwriter.gui import create_window, dialogs
+
+    dialogs.ask_unsaved = lambda parent, name: "discard"
+    window = create_window()
+    window.show()
+    window.load_model("default")
+    if not pump(app, 60, lambda: bool(window.model_info)):
+        print("the default model did not load", file=sys.stderr)
+        return 1
+    window.training_dock.hide()
+    window.editor.setFocus()
+    window.editor.insertPlainText(TEXT[:-8])
+    QTest.keyClicks(window.editor, TEXT[-8:])  # typed: the last keystrokes ask
+    for width, height in SIZES:
+        window.resize(width, height)
+        done = pump(app, 30, lambda: window._request is not None
+                    and (window.last_request_done or (0, ""))[0]
+                    == window._request.request_id)
+        pump(app, 1)
+        print(f"{width}x{height}: ghost {window.editor.ghost_text()!r}, done {done}")
+        window.grab().save(str(out / f"ghost-{width}.png"))
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
