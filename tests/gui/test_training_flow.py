@@ -50,6 +50,8 @@ def test_train_stop_load_suggest_accept_undo(qtbot, make_window, tiny_corpus):
     qtbot.keyClicks(w.editor, "The quick brown ")
     items = wait_for_suggestions(qtbot, w)
     assert len(items) == 3
+    # The grey text starts on the best guess; Alt+] shows the first sample.
+    qtbot.keyClick(w.editor, Qt.Key.Key_BracketRight, Qt.KeyboardModifier.AltModifier)
     qtbot.keyClick(w.editor, Qt.Key.Key_Tab)
     assert w.editor.toPlainText() == "The quick brown " + items[0]
     qtbot.keyClick(w.editor, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
