@@ -129,7 +129,7 @@ def describe_schedule(config: TrainConfig) -> str:
     lr = f"learning rate {config.learning_rate:g}"
     if config.schedule == "time" and config.max_time:
         return (f"{lr}, cosine down to {config.min_learning_rate:g} over the "
-                f"{config.max_time / 60:g} min time limit")
+                f"{config.max_time / 60:.3g} min time limit")
     if config.schedule == "epoch":
         return (f"{lr}, x{config.lr_decay:g} per epoch after epoch "
                 f"{config.lr_decay_after}")
