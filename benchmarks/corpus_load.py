@@ -33,7 +33,7 @@ tune_malloc()
 job = plan_training(TrainRequest(Path({corpus!r}), name="big", preset="char-medium",
     model_overrides=dict(rnn_size=256, num_layers=2),
     train_overrides=dict(max_time=15, eval_every=10**9, device="cpu",
-                         checkpoint_every=10**9)), ModelStore())
+                         checkpoint_every=10**8)), ModelStore())
 trainer = Trainer(job)
 trainer.run()
 print(json.dumps({{"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,

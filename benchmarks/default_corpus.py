@@ -26,12 +26,12 @@ HELD_OUT = TrainConfig().max_eval_tokens + 1
 OLD_CHARACTERS = 11_266_788  # the first default model's corpus, README.md included
 
 
-def _read(folder: Path) -> tuple[list[Path], list[str]]:
+def read_folder(folder: Path) -> tuple[list[Path], list[str]]:
     files, _ = find_files(folder)
     return files, read_texts(files, CorpusReport(str(folder)))
 
 
-def _novels_before_cut(files: list[Path], texts: list[str]) -> tuple[dict, str]:
+def novels_before_cut(files: list[Path], texts: list[str]) -> tuple[dict, str]:
     """The novels' text before the old 95% cut (by name), and the held-out tail."""
     full = SEPARATOR.join(texts)
     tail = OLD_CHARACTERS - int(OLD_CHARACTERS * (1.0 - TrainConfig().valid_fraction))
@@ -42,6 +42,15 @@ def _novels_before_cut(files: list[Path], texts: list[str]) -> tuple[dict, str]:
             heads[path.name] = text[: cut - start]
         start += len(text) + len(SEPARATOR)
     return heads, full[cut:]
+
+
+def training_texts(data: Path = DATA) -> tuple[list[str], str]:
+    """(the default model's training texts, unwrapped; the whole held-out tail)."""
+    files, texts = read_folder(data / "prose")
+    heads, tail = novels_before_cut(files, texts)
+    more_files, more_texts = read_folder(data / "prose_more")
+    more = [t for p, t in zip(more_files, more_texts) if p.name != "README.md"]
+    return [unwrap(t) for t in [*heads.values(), *more]], tail
 
 
 def _write(path: Path, text: str) -> int:
@@ -55,8 +64,8 @@ def main() -> None:
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data", type=Path, default=DATA)
     args = parser.parse_args()
-    files, texts = _read(args.data / "prose")
-    heads, tail = _novels_before_cut(files, texts)
+    files, texts = read_folder(args.data / "prose")
+    heads, tail = novels_before_cut(files, texts)
     held = tail[:HELD_OUT]
     summary = {"prose_characters_now": len(SEPARATOR.join(texts)),
                "held_out_tail": len(tail),
@@ -65,7 +74,7 @@ def main() -> None:
                                                unwrap(held))}
     chars = {f"prose/{name}": _write(args.out / "train" / "prose" / name, unwrap(text))
              for name, text in heads.items()}
-    more_files, more_texts = _read(args.data / "prose_more")
+    more_files, more_texts = read_folder(args.data / "prose_more")
     for path, text in zip(more_files, more_texts):
         if path.name != "README.md":
             name = f"prose_more/{path.name}"

@@ -36,7 +36,7 @@ job = TrainingJob(name="bench", model_dir=Path(tempfile.mkdtemp()) / "bench",
                              num_layers=2, embedding_size=64, dropout=0.0),
     train_config=TrainConfig(seq_length=128, batch_size=32, learning_rate=2e-3,
         max_time={seconds}, eval_every=10**9, sample_length=0, threads={threads},
-        device="cpu", checkpoint_every=10**9, max_eval_tokens=1000),
+        device="cpu", checkpoint_every=10**8, max_eval_tokens=1000),
     corpus=corpus.report.to_dict())
 trainer = Trainer(job)
 trainer.run()

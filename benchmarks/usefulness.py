@@ -37,15 +37,15 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
-from lstmwriter.core.corpus import find_files, prepare_corpus, read_texts, split_ids  # noqa: E402
-from lstmwriter.core.corpus import CorpusReport  # noqa: E402
+from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
 from lstmwriter.core.ghost import GhostPredictor, first_unit  # noqa: E402
 from lstmwriter.core.sampling import Sampler  # noqa: E402
 from lstmwriter.core.store import ModelStore  # noqa: E402
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap  # noqa: E402
-from lstmwriter.core.word_memory import load_memory, text_of_ids, words_of  # noqa: E402
+from lstmwriter.core.word_memory import load_memory, words_of  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CONTEXT_CHARS = 20_000  # of the text before the offset given as the document
@@ -204,17 +204,15 @@ def bits_per_char(store: ModelStore, name: str, text: str, start: int, end: int,
 
 # -- corpora ---------------------------------------------------------------------------
 def read_corpus(path: Path) -> list[str]:
-    files = find_files(Path(path))
-    return read_texts(files, CorpusReport(root=str(path)))
+    files, _ = find_files(Path(path))
+    return read_texts(files, CorpusReport(str(path)))
 
 
-def prose_split(store: ModelStore) -> tuple[list[str], str]:
-    """(training texts, held-out tail) of ../shared/data/prose, split as the bundled
-    model's training read it (the last 5% of the corpus in file order)."""
-    tokenizer = store.load("default").tokenizer
-    corpus = prepare_corpus(DATA / "prose", "char", tokenizer, use_cache=False)
-    train, tail = split_ids(corpus.ids, 0.05)
-    return [text_of_ids(train, tokenizer.tokens)], text_of_ids(tail, tokenizer.tokens)
+def default_split() -> tuple[list[str], str]:
+    """(training texts, held-out tail) of the bundled model (default_corpus.py): the
+    18 novels of ../shared/data/prose minus their last 5%, plus prose_more."""
+    from default_corpus import training_texts
+    return training_texts(DATA)
 
 
 def readable(text: str) -> str:
@@ -260,8 +258,9 @@ def fine_tune(store_root: Path, corpus_file: Path, name: str, seconds: int) -> N
 def scenarios(args) -> list[dict]:
     store = ModelStore()
     results = []
-    train_texts, tail = prose_split(store)
+    train_texts, tail = default_split()
     base = TrigramCompleter(train_texts)
+    del train_texts
     tail = readable(tail)
     if "first-launch" in args.scenario:
         r = measure(store, "default", tail, 20_000, args.chars, base)

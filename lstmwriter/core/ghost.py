@@ -47,20 +47,21 @@ class GhostOptions:
     """How the ghost text is chosen (the app's defaults)."""
 
     threshold: float = 0.35  # show a word only while P(all words so far) >= this
-    lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
+    lstm_weight: float = 0.7  # of the LSTM in the mixture with the memories
     document_weight: float = 0.3  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight
     max_words: int = 4
-    beam: int = 4
-    candidates: int = 6  # memory candidates scored per step
+    by_savings: bool = True  # choose by P x keystrokes saved, not by P alone
+    beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
+    candidates: int = 4  # memory candidates scored per step
     max_chars: int = 24  # characters one unit may take
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.threshold <= 1.0 and 0.0 <= self.lstm_weight <= 1.0
                 and 0.0 <= self.document_weight <= 1.0):
             raise ValueError("ghost weights and threshold must be in [0, 1]")
-        if min(self.max_words, self.beam, self.candidates, self.max_chars) < 1:
-            raise ValueError("ghost sizes must be at least 1")
+        if min(self.max_words, self.candidates, self.max_chars) < 1 or self.beam < 0:
+            raise ValueError("ghost sizes must be at least 1 (the beam at least 0)")
 
 
 @dataclass(frozen=True)
@@ -108,9 +109,10 @@ class GhostPredictor:
             prefix = match.group(0) if match else ""
             history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
             self._update_document(text, prefix)
-            total = 1.0
+            total, after_word = 1.0, False
             for _ in range(opts.max_words):
-                found = self._best_unit(state, prefix, history, text)
+                found = self._best_unit(state, prefix, history, text, after_word,
+                                        opts.threshold / total)
                 if found is None:
                     return
                 unit, prob, word = found
@@ -121,7 +123,7 @@ class GhostPredictor:
                 state = self._read(state, unit)
                 text += unit
                 history = history + [word]
-                prefix = ""
+                prefix, after_word = "", True  # the next unit starts a new word
 
     def predict(self) -> tuple[str, float]:
         """The whole ghost text and the probability of its first unit."""
@@ -165,15 +167,20 @@ class GhostPredictor:
         words += self.document.candidates(history, prefix, k)
         return [w for w in dict.fromkeys(words) if w != prefix or not prefix]
 
-    def _best_unit(self, state: _State, prefix: str, history: list[str], text: str
+    def _best_unit(self, state: _State, prefix: str, history: list[str], text: str,
+                   after_word: bool = False, floor: float = 0.0
                    ) -> tuple[str, float, str] | None:
-        """(unit, P(unit), its word) of the likeliest unit, or None."""
+        """(unit, P(unit), its word) of the best unit whose probability is at least
+        `floor`, or None. After a word the ghost has already finished
+        (`after_word`), the unit must begin with a separator and its probability
+        is given that the word ended."""
         opts = self.options
-        found = self._beam(state, in_word=bool(prefix))
-        logp_done = _lse(_log_softmax(state.logits[0])[self._nonword_ids]) \
-            if prefix else 0.0
-        sep = _best_separator(found, text, prefix)
-        # candidates: the beam's, then the memory's
+        ends_word = bool(prefix) or after_word  # the next unit may need a separator
+        found = self._beam(state, prefix, after_word) \
+            if opts.beam or self.memory is None else []
+        logp_end = _lse(_log_softmax(state.logits[0])[self._nonword_ids]) \
+            if ends_word else 0.0
+        sep = _best_separator(found, text, ends_word)
         cands: dict[str, tuple[str, str]] = {}  # unit -> (kind, word)
         scored: dict[str, float] = {}  # unit -> log P_lstm, from the beam
         for unit, kind, logp in found:
@@ -181,9 +188,10 @@ class GhostPredictor:
             if self._known(word):
                 cands[unit] = (kind, word)
                 scored[unit] = logp
-        for word in self._memory_candidates(history, prefix):
-            if prefix and word.startswith(prefix):
-                cands.setdefault(word[len(prefix):], ("completion", word))
+        if prefix:
+            for word in self._memory_candidates(history, prefix):
+                if word.startswith(prefix):
+                    cands.setdefault(word[len(prefix):], ("completion", word))
         next_history = history + [prefix] if prefix else history
         for word in self._memory_candidates(next_history, ""):
             cands.setdefault(sep + word, ("next", word))
@@ -193,39 +201,48 @@ class GhostPredictor:
         fresh = [u for u in units if u not in scored]
         scored.update(zip(fresh, self._score(state, fresh)))
         lstm = np.exp([scored[u] for u in units])
-        weight = opts.lstm_weight if self.memory is not None or len(self.document) \
-            else 1.0
+        has_memory = self.memory is not None or len(self.document) > 0
+        weight = opts.lstm_weight if has_memory else 1.0
         kinds = [cands[u][0] for u in units]
         words = [cands[u][1] for u in units]
-        p_done = 1.0
         probs = np.zeros(len(units))
+        p_end = 1.0  # P(the half-typed word is complete), mixed
         comp = [i for i, k in enumerate(kinds) if k == "completion"]
         if prefix:
             mem = self._memory_probs([prefix] + [words[i] for i in comp], history, prefix)
             w = weight if mem.sum() > 0 else 1.0
-            p_done = w * math.exp(logp_done) + (1 - w) * mem[0]
-            for j, i in enumerate(comp):
-                probs[i] = w * lstm[i] + (1 - w) * mem[j + 1]
+            p_end = w * math.exp(logp_end) + (1 - w) * mem[0]
+            probs[comp] = w * lstm[comp] + (1 - w) * mem[1:]
         nxt = [i for i, k in enumerate(kinds) if k == "next"]
         if nxt:
             mem = self._memory_probs([words[i] for i in nxt], next_history, "")
             w = weight if mem.sum() > 0 else 1.0
-            p_lstm_done = math.exp(logp_done)
-            p_sep = math.exp(self._separator_logp(state, sep)) / p_lstm_done
-            for j, i in enumerate(nxt):
-                on_sep = units[i].startswith(sep) and not _nonword(units[i][len(sep):])
-                mem_part = p_sep * mem[j] if on_sep else 0.0
-                probs[i] = p_done * (w * lstm[i] / p_lstm_done + (1 - w) * mem_part)
-        best = int(np.argmax(probs))
-        if probs[best] <= 0:
+            p_lstm_end = math.exp(logp_end)
+            p_sep = math.exp(self._separator_logp(state, sep) - logp_end)
+            on_sep = np.array([u.startswith(sep) and not _nonword(u[len(sep):])
+                               for u in (units[i] for i in nxt)])
+            probs[nxt] = p_end * (w * lstm[nxt] / p_lstm_end
+                                  + (1 - w) * p_sep * mem * on_sep)
+        if opts.by_savings:  # the keystrokes a unit saves: its length less one
+            value = probs * np.maximum([len(u) - 1 for u in units], 0.1)
+        else:
+            value = probs
+        value = np.where(probs >= max(floor, 1e-12), value, -1.0)
+        best = int(np.argmax(value))
+        if value[best] < 0:
             return None
         return units[best], float(probs[best]), words[best]
 
-    def _beam(self, state: _State, in_word: bool) -> list[tuple[str, str, float]]:
+    def _beam(self, state: _State, prefix: str, after_word: bool
+              ) -> list[tuple[str, str, float]]:
         """Units found by a beam search over characters: (unit, kind, log P_lstm),
         kind being "completion" (the rest of the half-typed word) or "next"."""
         opts, net = self.options, self.sampler.net
-        hyps = [("", 0.0, "completion" if in_word else "next", in_word)]
+        width = max(1, opts.beam)
+        in_word = bool(prefix)
+        # (text, log P, kind, inside a word); after a finished unit the root is
+        # "inside a word" that may not continue, so only a separator can follow
+        hyps = [("", 0.0, "completion" if in_word else "next", in_word or after_word)]
         h, c, logits = state.h, state.c, state.logits
         done: list[tuple[str, str, float]] = []
         for _ in range(opts.max_chars):
@@ -234,14 +251,16 @@ class GhostPredictor:
             for b, (s, lp, kind, wording) in enumerate(hyps):
                 if wording and s:
                     done.append((s, kind, lp + _lse(logp[b, self._nonword_ids])))
-                if wording and (s or not in_word):
+                if wording and (s or not in_word) and not (after_word and not s):
                     allowed = self._word_ids
+                elif after_word and not s:
+                    allowed = self._nonword_ids
                 else:  # a separator (or, at the start, either)
                     allowed = self._allowed_in_sep(s)
                 if not len(allowed):
                     continue
                 row = logp[b, allowed]
-                top = np.argpartition(-row, min(opts.beam, len(row)) - 1)[:opts.beam]
+                top = np.argpartition(-row, min(width, len(row)) - 1)[:width]
                 for t in top:
                     expansions.append((lp + row[t], b, int(allowed[t])))
             best_done = max((d[2] for d in done), default=-np.inf)
@@ -249,12 +268,12 @@ class GhostPredictor:
             if not expansions:
                 break
             expansions.sort(key=lambda e: -e[0])
-            expansions = expansions[:opts.beam]
+            expansions = expansions[:width]
             new_hyps = []
             for lp, b, token in expansions:
                 s, _, kind, wording = hyps[b]
                 is_word = bool(self._is_word[token])
-                if not s and in_word and not is_word:
+                if not s and (in_word or after_word) and not is_word:
                     kind = "next"
                 new_hyps.append((s + self._pieces[token], lp, kind, is_word))
             parents = np.array([e[1] for e in expansions])
@@ -263,7 +282,7 @@ class GhostPredictor:
             logits = net.logits(h[-1])
             hyps = new_hyps
         done.sort(key=lambda d: -d[2])
-        return done[:opts.beam]
+        return done[:width]
 
     def _allowed_in_sep(self, s: str) -> np.ndarray:
         if len(s) >= _MAX_SEP:
@@ -342,12 +361,13 @@ def _nonword(text: str) -> str:
     return match.group(0) if match else ""
 
 
-def _best_separator(found: list[tuple[str, str, float]], text: str, prefix: str) -> str:
+def _best_separator(found: list[tuple[str, str, float]], text: str,
+                    ends_word: bool) -> str:
     """The beam's likeliest separator before a next word, or a plain space."""
     for unit, kind, _ in found:
         if kind == "next":
             return _nonword(unit)
-    if prefix or (text and not text[-1].isspace()):
+    if ends_word or (text and not text[-1].isspace()):
         return " "
     return ""
 

@@ -83,7 +83,7 @@ class WordMemory:
     # -- building and files ----------------------------------------------------
     @classmethod
     def build(cls, texts: Iterable[str], min_trigram: int = 1,
-              max_trigrams: int = 2_000_000) -> WordMemory:
+              max_trigrams: int = 4_000_000) -> WordMemory:
         """Count the words of `texts`; trigrams seen fewer than `min_trigram` times
         are dropped, and rarer ones still while there are over `max_trigrams`."""
         streams = [words_of(t) for t in texts]

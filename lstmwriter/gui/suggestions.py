@@ -7,20 +7,18 @@ from __future__ import annotations
 import re
 
 from ..core.alternatives import is_blank, offered_alternatives
+from ..core.ghost import first_unit
 
 __all__ = ["SuggestionSet", "count_words", "next_word"]
 
-_WORD = re.compile(r"[ \t]*\S+|\n")
 _WORDS = re.compile(r"\S+")
 
 
 def next_word(text: str) -> str:
-    """The part of `text` that Ctrl+Right accepts: leading spaces and the next
-    word, or a single line break."""
-    match = _WORD.match(text)
-    if match:
-        return match.group(0)
-    return text  # only spaces or tabs left
+    """The part of `text` that Ctrl+Right accepts: the spaces, punctuation and line
+    breaks before the next word, and the word (`ghost.first_unit`, the unit the
+    usefulness benchmark counts); all of it when no word is left."""
+    return first_unit(text) or text
 
 
 def count_words(text: str) -> int:

@@ -121,6 +121,15 @@ def test_ghost_ends_at_word_ends_and_completes_only_known_words(trained, context
     assert text  # threshold 0: always a guess here
 
 
+def test_words_after_the_first_are_separated(trained):
+    for beam in (0, 1, 4):
+        sampler, ghost = _predictor(trained, threshold=0.0, beam=beam, max_words=5)
+        sampler.set_context("The captain walked to the ")
+        units = [u for u, _ in ghost.units()]
+        assert len(units) == 5
+        assert all(not u[0].isalnum() for u in units[1:]), units
+
+
 def test_ghost_learns_the_obvious_continuation(trained):
     sampler, ghost = _predictor(trained)
     sampler.set_context("The sailors waited by the bo")
