@@ -3,10 +3,10 @@
 Plain-text books (Project Gutenberg's among them) break every paragraph into lines
 of about 70 columns. A model trained on them learns to break lines mid-sentence, so
 prose is read with single newlines inside a paragraph turned into spaces. A line
-break is taken for a wrap only when it was forced: the next line's first word would
-not have fitted on the line. Blank lines, indented lines (verse, quotations, code),
-list items and lines much shorter than the wrap width (poetry, headings, speakers'
-names in plays) are kept as they are.
+break inside a paragraph is taken for a wrap when the line reaches within 20 columns
+of the text's wrap width (books are not always wrapped greedily). Blank lines,
+indented lines (verse, quotations, code), list items and lines much shorter than the
+wrap width (poetry, headings, speakers' names in plays) are kept as they are.
 """
 
 from __future__ import annotations
