@@ -9,6 +9,7 @@ Training text is the 18 novels minus that tail plus the 48 books of
 ../shared/data/prose_more, each with its hard-wrapped lines joined.
 
     python3 benchmarks/default_corpus.py --out /tmp/defrun2
+    python3 benchmarks/default_corpus.py --memory models/default/memory.npz
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from pathlib import Path
 from lstmwriter.core.config import TrainConfig
 from lstmwriter.core.corpus import SEPARATOR, CorpusReport, find_files, read_texts
 from lstmwriter.core.unwrap import unwrap
+from lstmwriter.core.word_memory import WordMemory
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELD_OUT = TrainConfig().max_eval_tokens + 1
@@ -63,7 +65,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--data", type=Path, default=DATA)
+    parser.add_argument("--memory", type=Path,
+                        help="instead, write the word memory of the training text here "
+                        "(models/default/memory.npz)")
     args = parser.parse_args()
+    if args.memory:
+        WordMemory.build(training_texts(args.data)[0]).save(args.memory)
+        return
     files, texts = read_folder(args.data / "prose")
     heads, tail = novels_before_cut(files, texts)
     held = tail[:HELD_OUT]

@@ -249,10 +249,26 @@ def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
 # -- scenarios ------------------------------------------------------------------------
 def fine_tune(store_root: Path, corpus_file: Path, name: str, seconds: int) -> None:
     """Train as the app's Train does with "start from the default model"."""
-    env = {**os.environ, "XDG_DATA_HOME": str(store_root.parent)}
+    env = {**os.environ, "XDG_DATA_HOME": str(store_root.parent.parent)}
     subprocess.run([sys.executable, "-m", "lstmwriter", "train", str(corpus_file),
                     "--name", name, "--init", "default", "--max-time", str(seconds),
                     "--json"], check=True, env=env, stdout=subprocess.DEVNULL)
+
+
+def your_folder(work: Path, corpus: str, seconds: int
+                ) -> tuple[ModelStore, str, str, int]:
+    """(store, model name, text, cut) of a corpus whose first 90% a model was
+    fine-tuned on from the default model (trained now unless `work` has it)."""
+    text = "\n\n".join(read_corpus(DATA / corpus))
+    cut = int(len(text) * 0.9)
+    head_file = work / f"{corpus}-90.txt"
+    head_file.parent.mkdir(parents=True, exist_ok=True)
+    head_file.write_text(text[:cut], encoding="utf-8")
+    user_store = ModelStore(work / "lstmwriter" / "models")
+    name = f"{corpus}-ft"
+    if not (user_store.root / name / "config.json").exists():
+        fine_tune(user_store.root, head_file, name, seconds)
+    return user_store, name, text, cut
 
 
 def scenarios(args) -> list[dict]:
@@ -279,14 +295,7 @@ def scenarios(args) -> list[dict]:
     for corpus in ("zora_neale_hurston", "tinyshakespeare"):
         if corpus not in args.scenario:
             continue
-        text = "\n\n".join(read_corpus(DATA / corpus))
-        cut = int(len(text) * 0.9)
-        head_file = work / f"{corpus}-90.txt"
-        head_file.write_text(text[:cut], encoding="utf-8")
-        user_store = ModelStore(work / "lstmwriter" / "models")
-        name = f"{corpus}-ft"
-        if not (user_store.root / name / "config.json").exists():
-            fine_tune(user_store.root, head_file, name, args.train_seconds)
+        user_store, name, text, cut = your_folder(work, corpus, args.train_seconds)
         r = measure(user_store, name, text, cut, args.chars,
                     TrigramCompleter([text[:cut]]))
         results.append({"scenario": f"your folder ({corpus}, fine-tuned "
