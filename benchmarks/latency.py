@@ -101,7 +101,7 @@ class BackgroundTraining:
         request = TrainRequest(
             corpus=CORPUS, name="latency-bench", preset="char-small",
             train_overrides={"max_time": 3600.0, "device": "cpu",
-                             "checkpoint_every": 1e9, "sample_length": 0})
+                             "checkpoint_every": 1e8, "sample_length": 0})
         self._job = plan_training(request, ModelStore())
         self._control = TrainingControl()
         self._started = threading.Event()

@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import collections
+import contextlib
 import json
 import os
 import re
@@ -39,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
+from latency import BackgroundTraining  # noqa: E402
 from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
 from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
 from lstmwriter.core.ghost import GhostPredictor, first_unit  # noqa: E402
@@ -221,15 +223,35 @@ def readable(text: str) -> str:
 
 
 # -- one measurement -------------------------------------------------------------------
+@contextlib.contextmanager
+def background_training():
+    """latency.py's training run (char-small on Tiny Shakespeare) on a thread of
+    this process, as the app trains, saving into a temporary store."""
+    saved = os.environ.get("XDG_DATA_HOME")
+    with tempfile.TemporaryDirectory(prefix="usefulness-train-") as tmp:
+        os.environ["XDG_DATA_HOME"] = tmp
+        try:
+            with BackgroundTraining():
+                yield
+        finally:
+            if saved is None:
+                os.environ.pop("XDG_DATA_HOME", None)
+            else:
+                os.environ["XDG_DATA_HOME"] = saved
+
+
 def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
             baseline: TrigramCompleter, split: int | None = None,
-            adapt: bool = False) -> dict:
+            adapt: bool = False, training: bool = False) -> dict:
+    """The figures of one model on text[offset:offset + chars]; with `training`, a
+    training run goes on in the background, as while the app trains."""
     start, end = offset, min(len(text), offset + chars)
     context_from = max(0, start - CONTEXT_CHARS)
     lstm = ModelGhost(model, store, adapt=adapt)
     on_position = lstm.observe if adapt else None
-    mine, mine_late = type_text(text, start, end, lstm, context_from, split,
-                                timed=True, on_position=on_position)
+    with background_training() if training else contextlib.nullcontext():
+        mine, mine_late = type_text(text, start, end, lstm, context_from, split,
+                                    timed=True, on_position=on_position)
     base, base_late = type_text(text, start, end, baseline.ghost, context_from, split)
     bpc, bpc_late = bits_per_char(store, model, text[context_from:], start - context_from,
                                   end - context_from,
@@ -238,7 +260,7 @@ def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
            "ratio": round(mine.ksr / base.ksr, 3) if base.ksr else None,
            "baseline_first_word_precision": base.summary()["first_word_precision"],
            "bits_per_char": round(bpc, 4), "model": model, "offset": offset,
-           "adapt": adapt}
+           "adapt": adapt, "training_running": training}
     if split is not None:
         out["second_half"] = {"ksr": round(mine_late.ksr, 4),
                               "baseline_ksr": round(base_late.ksr, 4),
@@ -279,7 +301,8 @@ def scenarios(args) -> list[dict]:
     del train_texts
     tail = readable(tail)
     if "first-launch" in args.scenario:
-        r = measure(store, "default", tail, 20_000, args.chars, base)
+        r = measure(store, "default", tail, 20_000, args.chars, base,
+                    training=not args.no_training)
         results.append({"scenario": "first launch (default, held-out prose)", **r})
         print(json.dumps(results[-1]), flush=True)
     if "document" in args.scenario:
@@ -325,6 +348,11 @@ def main() -> None:
     parser.add_argument("--train-seconds", type=int, default=600,
                         help="fine-tuning time of the your-folder scenarios")
     parser.add_argument("--workdir", help="keep fine-tuned models here (reused)")
+    parser.add_argument("--training", action="store_true",
+                        help="train in the background while typing (latency as while "
+                        "the app trains)")
+    parser.add_argument("--no-training", action="store_true",
+                        help="scenario 1 without the background training run")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
     if args.model is None:
@@ -341,7 +369,7 @@ def main() -> None:
     text = args.text.read_text(encoding="utf-8")
     result = measure(store, args.model, text, args.offset, args.chars,
                      TrigramCompleter(read_corpus(Path(corpus))), args.split,
-                     args.adapt)
+                     args.adapt, args.training)
     print(json.dumps(result) if args.json else result)
 
 

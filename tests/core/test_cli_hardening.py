@@ -132,3 +132,16 @@ def test_several_binary_files_are_counted_in_the_plural(tmp_path, capsys):
         (tmp_path / name).write_bytes(b"\x00\x01\x02" * 50)
     assert main(["train", str(tmp_path)]) == 2
     assert "(2 binary files (contain NUL bytes))" in capsys.readouterr().err
+
+
+def test_embedding_zero_means_the_hidden_size_in_the_cli_as_in_the_app(tmp_path):
+    """The training panel's "Embedding (0 = hidden)" field allows 0; so does the CLI."""
+    import argparse
+
+    from lstmwriter.commands.train import add_parser, request_from_args
+
+    parser = argparse.ArgumentParser()
+    add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["train", str(tmp_path), "--embedding-size", "0"])
+    assert request_from_args(args).model_overrides["embedding_size"] == 0
+    assert ModelConfig(vocab_size=10, rnn_size=32, embedding_size=0).input_size == 32
