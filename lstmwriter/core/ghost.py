@@ -46,14 +46,14 @@ def first_unit(text: str) -> str:
 class GhostOptions:
     """How the ghost text is chosen (the app's defaults)."""
 
-    threshold: float = 0.35  # show a word only while P(all words so far) >= this
+    threshold: float = 0.2  # show a word only while P(all words so far) >= this
     lstm_weight: float = 0.7  # of the LSTM in the mixture with the memories
     document_weight: float = 0.3  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight
     max_words: int = 4
     by_savings: bool = True  # choose by P x keystrokes saved, not by P alone
     beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
-    candidates: int = 4  # memory candidates scored per step
+    candidates: int = 3  # memory candidates scored per step
     max_chars: int = 24  # characters one unit may take
 
     def __post_init__(self) -> None:
@@ -81,6 +81,7 @@ class GhostPredictor:
         self.memory = memory
         self.options = options or GhostOptions()
         self.document = DocumentMemory()
+        self._document_text = ""  # the text the document memory has read
         tokenizer = sampler.loaded.tokenizer
         self._char = tokenizer.level == "char"
         if self._char:
@@ -135,8 +136,14 @@ class GhostPredictor:
 
     # -- char level ------------------------------------------------------------
     def _update_document(self, text: str, prefix: str) -> None:
-        end = len(text) - len(prefix)
-        self.document.set_words(words_of(text[:end]))
+        """The document memory holds the words before the half-typed one: read
+        only what was appended since the last call (it ends between words)."""
+        closed = text[:len(text) - len(prefix)]
+        if closed.startswith(self._document_text):
+            self.document.extend(words_of(closed[len(self._document_text):]))
+        else:
+            self.document.set_words(words_of(closed))
+        self._document_text = closed
 
     def _known(self, word: str) -> bool:
         return self.memory is None or word in self.memory or word in self.document
@@ -294,34 +301,47 @@ class GhostPredictor:
         return None if None in ids else ids
 
     def _score(self, state: _State, units: list[str]) -> np.ndarray:
-        """log P_lstm(unit, then a non-word character) of each unit."""
+        """log P_lstm(unit, then a non-word character) of each unit; units sharing
+        their first character read it once, and a unit leaves the batch when it
+        ends, so the work is about the units' total length."""
         net = self.sampler.net
-        encoded = [self._encode(u) for u in units]
         out = np.full(len(units), -np.inf)
-        rows = [i for i, e in enumerate(encoded) if e]
-        if not rows:
+        encoded = [(i, self._encode(u)) for i, u in enumerate(units)]
+        encoded = [(i, e) for i, e in encoded if e]
+        if not encoded:
             return out
-        width = max(len(encoded[i]) for i in rows)
-        ids = np.zeros((len(rows), width), np.int64)
-        for r, i in enumerate(rows):
-            ids[r, :len(encoded[i])] = encoded[i]
-        lengths = np.array([len(encoded[i]) for i in rows])
-        total = np.zeros(len(rows))
-        h = np.repeat(state.h, len(rows), axis=1)
-        c = np.repeat(state.c, len(rows), axis=1)
-        logp = _log_softmax(np.repeat(state.logits, len(rows), axis=0))
-        for t in range(width + 1):
-            ending = lengths == t
-            if ending.any():
-                total[ending] += [_lse(logp[r, self._nonword_ids])
-                                  for r in np.flatnonzero(ending)]
-            if t == width:
-                break
-            live = lengths > t
-            total[live] += logp[live, ids[live, t]]
-            h, c = net.step(ids[:, t], h, c)
+        encoded.sort(key=lambda ie: -len(ie[1]))  # live rows stay a leading slice
+        rows = np.array([i for i, _ in encoded])
+        lengths = np.array([len(e) for _, e in encoded])
+        ids = np.zeros((len(rows), lengths[0]), np.int64)
+        for r, (_, e) in enumerate(encoded):
+            ids[r, :len(e)] = e
+        logp0 = _log_softmax(state.logits)[0]
+        total = logp0[ids[:, 0]]
+        h, c = state.h, state.c  # batch 1 until the first characters differ
+        if len(set(ids[:, 0].tolist())) == 1:
+            h, c = net.step(ids[:1, 0], h, c)
+            shared = True
+        else:
+            h, c = net.step(ids[:, 0], np.repeat(h, len(rows), axis=1),
+                            np.repeat(c, len(rows), axis=1))
+            shared = False
+        for t in range(1, lengths[0] + 1):
             logp = _log_softmax(net.logits(h[-1]))
-        out[rows] = total
+            live = int((lengths >= t).sum())
+            if shared:
+                logp = np.repeat(logp, live, axis=0)
+            ending = np.flatnonzero(lengths[:live] == t)
+            for r in ending:
+                out[rows[r]] = total[r] + _lse(logp[r, self._nonword_ids])
+            live = int((lengths > t).sum())
+            if not live:
+                break
+            total[:live] += logp[np.arange(live), ids[:live, t]]
+            if shared:
+                h, c = np.repeat(h, live, axis=1), np.repeat(c, live, axis=1)
+                shared = False
+            h, c = net.step(ids[:live, t], h[:, :live], c[:, :live])
         return out
 
     def _separator_logp(self, state: _State, sep: str) -> float:

@@ -241,6 +241,7 @@ class DocumentMemory:
     def clear(self) -> None:
         """Forget every word."""
         self.words: list[str] = []
+        self._sorted: list[str] = []  # the distinct words, sorted (prefix ranges)
         self._uni: collections.Counter[str] = collections.Counter()
         self._bi: dict[str, collections.Counter[str]] = collections.defaultdict(
             collections.Counter)
@@ -259,41 +260,55 @@ class DocumentMemory:
         if len(words) < n or words[:n] != self.words:
             self.clear()
             n = 0
-        for word in words[n:]:
-            self.add(word)
+        self.extend(words[n:])
+
+    def extend(self, words: Iterable[str]) -> None:
+        """More words at the end of the document."""
+        w = self.words
+        for word in words:
+            if word not in self._uni:
+                bisect.insort(self._sorted, word)
+            self._uni[word] += 1
+            if w:
+                self._bi[w[-1]][word] += 1
+            if len(w) >= 2:
+                self._tri[(w[-2], w[-1])][word] += 1
+            w.append(word)
 
     def add(self, word: str) -> None:
         """One more word at the end of the document."""
-        w = self.words
-        self._uni[word] += 1
-        if w:
-            self._bi[w[-1]][word] += 1
-        if len(w) >= 2:
-            self._tri[(w[-2], w[-1])][word] += 1
-        w.append(word)
+        self.extend([word])
+
+    def _with_prefix(self, prefix: str) -> list[str]:
+        lo = bisect.bisect_left(self._sorted, prefix)
+        return self._sorted[lo:bisect.bisect_left(self._sorted, prefix + _HIGH, lo)]
 
     def has_prefix(self, prefix: str) -> bool:
         """Whether some word of the document starts with `prefix`."""
-        return any(w.startswith(prefix) for w in self._uni)
+        lo = bisect.bisect_left(self._sorted, prefix)
+        return lo < len(self._sorted) and self._sorted[lo].startswith(prefix)
 
     def candidates(self, history: Sequence[str], prefix: str, limit: int) -> list[str]:
         """Words of the document that start with `prefix`, those that followed the
         last word of `history` first."""
         after = self._bi.get(history[-1], {}) if history else {}
         seen = [w for w, _ in sorted(after.items(), key=lambda kv: -kv[1])
-                if w.startswith(prefix)]
-        if prefix:
-            seen += [w for w, _ in self._uni.most_common() if w.startswith(prefix)]
+                if w.startswith(prefix)][:limit]
+        if prefix and len(seen) < limit:
+            words = self._with_prefix(prefix)
+            seen += sorted(words, key=lambda w: -self._uni[w])[:limit]
         return list(dict.fromkeys(seen))[:limit]
 
     def prob(self, words: Sequence[str], history: Sequence[str],
              prefix: str = "") -> np.ndarray:
         """Interpolated P(word | history, prefix) in the document (0 if none)."""
-        pool = {w: c for w, c in self._uni.items() if w.startswith(prefix)}
-        if not pool:
+        total_uni = len(self.words) if not prefix else \
+            sum(self._uni[w] for w in self._with_prefix(prefix))
+        if not total_uni:
             return np.zeros(len(words))
-        total_uni = sum(pool.values())
-        scores = {w: c / total_uni for w, c in pool.items()}
+        scores = np.array([self._uni.get(w, 0) / total_uni
+                           if w.startswith(prefix) else 0.0 for w in words])
+        norm = 1.0  # of the scores over every word with the prefix
         levels = [self._bi.get(history[-1]) if history else None,
                   self._tri.get(tuple(history[-2:])) if len(history) >= 2 else None]
         for counts in levels:
@@ -301,10 +316,13 @@ class DocumentMemory:
                 continue
             total = sum(counts.values())
             gamma = _DISCOUNT * len(counts) / total
-            scores = {w: max(counts.get(w, 0) - _DISCOUNT, 0.0) / total + gamma * s
-                      for w, s in scores.items()}
-        norm = sum(scores.values())
-        return np.array([scores.get(w, 0.0) / norm for w in words])
+            direct = np.array([max(counts.get(w, 0) - _DISCOUNT, 0.0) / total
+                               if w.startswith(prefix) else 0.0 for w in words])
+            seen = sum(max(c - _DISCOUNT, 0.0) for w, c in counts.items()
+                       if w.startswith(prefix)) / total
+            scores = direct + gamma * scores
+            norm = seen + gamma * norm
+        return scores / norm
 
 
 def _count(chunks: list[np.ndarray]) -> tuple[np.ndarray, np.ndarray]:
