@@ -43,7 +43,7 @@ sys.path.insert(0, str(ROOT / "benchmarks"))
 from latency import BackgroundTraining  # noqa: E402
 from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
 from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
-from lstmwriter.core.ghost import GhostPredictor, first_unit  # noqa: E402
+from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit  # noqa: E402
 from lstmwriter.core.sampling import Sampler  # noqa: E402
 from lstmwriter.core.store import ModelStore  # noqa: E402
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap  # noqa: E402
@@ -174,10 +174,14 @@ def type_text(text: str, start: int, end: int, ghost_at, context_from: int = 0,
 class ModelGhost:
     """The app's ghost text for a model: Sampler + GhostPredictor (+ adaptation)."""
 
-    def __init__(self, name: str, store: ModelStore, adapt: bool = False) -> None:
+    def __init__(self, name: str, store: ModelStore, adapt: bool = False,
+                 threshold: float | None = None) -> None:
         self.loaded = store.load(name)
         self.sampler = Sampler(self.loaded)
-        self.predictor = GhostPredictor(self.sampler, load_memory(self.loaded.path))
+        options = GhostOptions() if threshold is None else GhostOptions(
+            threshold=threshold)
+        self.predictor = GhostPredictor(self.sampler, load_memory(self.loaded.path),
+                                        options)
         self.adapter = DocumentAdapter(self.loaded) if adapt else None
 
     def __call__(self, context: str) -> str:
@@ -242,12 +246,13 @@ def background_training():
 
 def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
             baseline: TrigramCompleter, split: int | None = None,
-            adapt: bool = False, training: bool = False) -> dict:
+            adapt: bool = False, training: bool = False,
+            threshold: float | None = None) -> dict:
     """The figures of one model on text[offset:offset + chars]; with `training`, a
     training run goes on in the background, as while the app trains."""
     start, end = offset, min(len(text), offset + chars)
     context_from = max(0, start - CONTEXT_CHARS)
-    lstm = ModelGhost(model, store, adapt=adapt)
+    lstm = ModelGhost(model, store, adapt=adapt, threshold=threshold)
     on_position = lstm.observe if adapt else None
     with background_training() if training else contextlib.nullcontext():
         mine, mine_late = type_text(text, start, end, lstm, context_from, split,
@@ -260,7 +265,8 @@ def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
            "ratio": round(mine.ksr / base.ksr, 3) if base.ksr else None,
            "baseline_first_word_precision": base.summary()["first_word_precision"],
            "bits_per_char": round(bpc, 4), "model": model, "offset": offset,
-           "adapt": adapt, "training_running": training}
+           "adapt": adapt, "training_running": training,
+           "threshold": lstm.predictor.options.threshold}
     if split is not None:
         out["second_half"] = {"ksr": round(mine_late.ksr, 4),
                               "baseline_ksr": round(base_late.ksr, 4),
@@ -296,13 +302,15 @@ def your_folder(work: Path, corpus: str, seconds: int
 def scenarios(args) -> list[dict]:
     store = ModelStore()
     results = []
-    train_texts, tail = default_split()
-    base = TrigramCompleter(train_texts)
-    del train_texts
-    tail = readable(tail)
+    if {"first-launch", "document"} & set(args.scenario):
+        train_texts, tail = default_split()
+        base = TrigramCompleter(train_texts)
+        del train_texts
+        tail = readable(tail)
     if "first-launch" in args.scenario:
         r = measure(store, "default", tail, 20_000, args.chars, base,
-                    training=not args.no_training)
+                    adapt=args.adapt, training=not args.no_training,
+                    threshold=args.threshold)
         results.append({"scenario": "first launch (default, held-out prose)", **r})
         print(json.dumps(results[-1]), flush=True)
     if "document" in args.scenario:
@@ -311,7 +319,8 @@ def scenarios(args) -> list[dict]:
         doc = tail[start:]
         n = max(20_000, args.chars)
         for adapt in (False, True):
-            r = measure(store, "default", doc, 0, n, base, split=n // 2, adapt=adapt)
+            r = measure(store, "default", doc, 0, n, base, split=n // 2, adapt=adapt,
+                        threshold=args.threshold)
             results.append({"scenario": "long document (default, Dorian Gray)", **r})
             print(json.dumps(results[-1]), flush=True)
     work = Path(args.workdir or tempfile.mkdtemp(prefix="usefulness-"))
@@ -320,7 +329,8 @@ def scenarios(args) -> list[dict]:
             continue
         user_store, name, text, cut = your_folder(work, corpus, args.train_seconds)
         r = measure(user_store, name, text, cut, args.chars,
-                    TrigramCompleter([text[:cut]]))
+                    TrigramCompleter([text[:cut]]), adapt=args.adapt,
+                    threshold=args.threshold)
         results.append({"scenario": f"your folder ({corpus}, fine-tuned "
                         f"{args.train_seconds} s from default)", **r})
         print(json.dumps(results[-1]), flush=True)
@@ -337,8 +347,11 @@ def main() -> None:
                         help="characters to type (default 10,000)")
     parser.add_argument("--baseline-corpus", type=Path,
                         help="the trigram's training text (default: the model's corpus)")
-    parser.add_argument("--adapt", action="store_true",
-                        help="adapt the model to the document as it is typed")
+    parser.add_argument("--no-adapt", dest="adapt", action="store_false",
+                        help="do not adapt the model to the document as it is typed "
+                        "(the app does, by default)")
+    parser.add_argument("--threshold", type=float,
+                        help="the ghost's probability threshold (default: the app's)")
     parser.add_argument("--split", type=int,
                         help="also report the figures from this offset on")
     parser.add_argument("--scenario", nargs="+",
@@ -369,7 +382,7 @@ def main() -> None:
     text = args.text.read_text(encoding="utf-8")
     result = measure(store, args.model, text, args.offset, args.chars,
                      TrigramCompleter(read_corpus(Path(corpus))), args.split,
-                     args.adapt, args.training)
+                     args.adapt, args.training, args.threshold)
     print(json.dumps(result) if args.json else result)
 
 
