@@ -66,7 +66,7 @@ LIMITS: dict[str, Limit] = {
     "epochs": Limit(1, 1_000_000, integer=True),
     "max_time": Limit(0.0, 1e8),
     "eval_every": Limit(0, 10**9, integer=True),
-    "checkpoint_every": Limit(0.0, 1e8, open=True),
+    "checkpoint_every": Limit(0.0, 1e8),  # 0: at every step (tests)
     "seed": Limit(0, 2**32 - 1, integer=True),
     "threads": Limit(0, 4096, integer=True),
     "vocab_size": Limit(2, 10_000_000, integer=True),

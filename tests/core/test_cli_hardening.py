@@ -48,7 +48,7 @@ def test_help_and_usage_errors_answer_without_loading_torch(argv):
     ("--lr", "inf"), ("--lr", "nan"), ("--lr", "1e6"), ("--lr", "0"),
     ("--rnn-size", "100000"), ("--num-layers", "0"), ("--dropout", "1"),
     ("--dropout", "nan"), ("--seed", "-1"), ("--max-time", "inf"),
-    ("--grad-clip", "nan"), ("--checkpoint-every", "0"), ("--epochs", "1e3"),
+    ("--grad-clip", "nan"), ("--checkpoint-every", "-1"), ("--epochs", "1e3"),
     ("--batch-size", "-3"), ("--dist-timeout", "inf"), ("--vocab-size", "1"),
 ])
 def test_bad_numbers_exit_2_with_one_line(capsys, option, value):
