@@ -3,6 +3,7 @@ down their threads."""
 
 from __future__ import annotations
 
+import gc
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # before anything loads Qt
@@ -45,6 +46,14 @@ def hide_bundled_model(request, monkeypatch):
 def tiny_model(tiny_corpus) -> str:
     train_tiny_model(tiny_corpus)
     return "tiny"
+
+
+@pytest.fixture(autouse=True)
+def collect_garbage():
+    """Free each test's Qt wrappers once its windows are closed and their threads
+    have ended, not later, in the middle of another test whose workers are busy."""
+    yield
+    gc.collect()
 
 
 @pytest.fixture

@@ -70,9 +70,14 @@ def test_an_unfinished_run_is_offered_and_resumes_with_its_notice(
 
 
 def test_nan_roll_backs_are_shown_while_training(qtbot, make_window, tiny_corpus,
-                                                 tiny_model):
+                                                 tiny_model, monkeypatch):
     """A learning rate of 1e38 without clipping: every early update overflows;
-    the trainer rolls back and lowers the rate, and says so each time."""
+    the trainer rolls back and lowers the rate, and says so each time. (Such a
+    rate is refused as a setting; the test lifts the limit to force the overflow.)"""
+    from lstmwriter.core import config
+
+    monkeypatch.setitem(config.LIMITS, "learning_rate", config.Limit(0.0, 1e39,
+                                                                     open=True))
     w = make_window()
     w.show()
     # With a model in use, the run's (huge-weighted) model is not loaded by itself.
