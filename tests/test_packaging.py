@@ -33,8 +33,9 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
     from lstmwriter import __version__
 
     assert version.stdout.strip() == f"lstmwriter {__version__}"
-    generated = subprocess.run([exe, "generate", "default", "--length", "50",
-                                "--random-seed", "3"], capture_output=True, text=True,
+    generated = subprocess.run([exe, "generate", "default", "--seed", "It was ",
+                                "--length", "50", "--random-seed", "3"],
+                               capture_output=True, text=True,
                                env=env, cwd=tmp_path, timeout=120)
     assert generated.returncode == 0, generated.stderr
     assert len(generated.stdout.strip()) >= 20

@@ -85,13 +85,14 @@ def test_nan_roll_backs_are_shown_while_training(qtbot, make_window, tiny_corpus
     w._start_training(TrainRequest(
         tiny_corpus, name="unstable", preset="char-tiny", model_overrides=TINY_MODEL,
         train_overrides={**TINY_TRAIN, "optimizer": "sgd", "learning_rate": 1e38,
-                         "grad_clip": 0.0}))
+                         "grad_clip": 0.0, "schedule": "plateau"}))
     wait_until_idle(qtbot, w)
     notice = w.training.notices.text()
     assert notice.count("the loss became NaN or infinite; rolled back") >= 2
     assert "learning rate lowered to" in notice
     assert w.training.notices.isVisible()
-    assert "Training finished" in w.training.status.text()
+    status = w.training.status.text()  # it recovers, or stops with a clear reason
+    assert "Training finished" in status or "4 times in a row" in status
 
 
 def test_a_stopped_run_can_be_resumed_later(qtbot, make_window, tiny_corpus):
