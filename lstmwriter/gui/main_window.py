@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from PySide6.QtCore import Qt, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence, QTextCursor
 from PySide6.QtWidgets import (
     QComboBox,
@@ -354,13 +354,18 @@ class MainWindow(QMainWindow):
                      "aboutAction")
         self._rebuild_recent_menu()
 
+    def _thread_for(self, worker: QObject, name: str) -> QThread:
+        """A long-lived thread (owned by the window) with `worker` moved to it."""
+        thread = QThread(self)
+        thread.setObjectName(name)
+        worker.moveToThread(thread)
+        return thread
+
     def _start_persistent_workers(self) -> None:
         # The persistent workers are freed with the window, on the GUI thread,
         # after their threads have ended (see WorkerThreads.start on deleteLater).
-        self.sample_thread = QThread(self)
-        self.sample_thread.setObjectName("suggestions")
         self.sample_worker = SampleWorker(self.store.root)
-        self.sample_worker.moveToThread(self.sample_thread)
+        self.sample_thread = self._thread_for(self.sample_worker, "suggestions")
         self.sample_requested.connect(self.sample_worker.suggest)
         self.model_load_requested.connect(self.sample_worker.load_model)
         self.sample_worker.chunk_ready.connect(self._on_sampler_chunk_ready)
@@ -372,10 +377,8 @@ class MainWindow(QMainWindow):
         self.sample_thread.start()
         self._start_adaptation()
 
-        self.file_thread = QThread(self)
-        self.file_thread.setObjectName("files")
         self.file_worker = FileWorker()
-        self.file_worker.moveToThread(self.file_thread)
+        self.file_thread = self._thread_for(self.file_worker, "files")
         self.write_requested.connect(self.file_worker.write_text)
         self.recovery_write_requested.connect(self.file_worker.write_recovery)
         self.recovery_remove_requested.connect(self.file_worker.remove)
@@ -702,10 +705,8 @@ class MainWindow(QMainWindow):
 
     # -- adapting to the document ---------------------------------------------------
     def _start_adaptation(self) -> None:
-        self.adapt_thread = QThread(self)
-        self.adapt_thread.setObjectName("adaptation")
         self.adapt_worker = AdaptWorker()
-        self.adapt_worker.moveToThread(self.adapt_thread)
+        self.adapt_thread = self._thread_for(self.adapt_worker, "adaptation")
         self.adapt_model_requested.connect(self.adapt_worker.set_model)
         self.adapt_reset_requested.connect(self.adapt_worker.reset)
         self.adapt_requested.connect(self.adapt_worker.observe_pending)
