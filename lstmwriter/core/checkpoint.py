@@ -1,4 +1,6 @@
-"""Safe, atomic files: tensors without pickled code, JSON metadata, checksums."""
+"""Safe, atomic files: tensors without pickled code, JSON metadata, checksums;
+and the training checkpoint's format (its file names, writing it, finding the
+newest complete one)."""
 
 from __future__ import annotations
 
@@ -8,12 +10,19 @@ import json
 import os
 import pickle
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
 __all__ = [
+    "CHECKPOINT_FILE",
+    "CHECKPOINT_FORMAT",
+    "CHECKPOINT_META",
+    "CHECKPOINT_PREV_FILE",
+    "CHECKPOINT_PREV_META",
+    "FoundCheckpoint",
     "ModelFileError",
     "atomic_write",
     "save_tensors",
@@ -22,7 +31,18 @@ __all__ = [
     "read_json",
     "sha256_of",
     "file_sha256",
+    "find_checkpoint",
+    "read_checkpoint_meta",
+    "remove_unfinished_writes",
+    "write_checkpoint",
 ]
+
+CHECKPOINT_FILE = "checkpoint.pt"
+CHECKPOINT_META = "checkpoint.json"
+CHECKPOINT_PREV_FILE = "checkpoint.prev.pt"  # the complete checkpoint before the latest
+CHECKPOINT_PREV_META = "checkpoint.prev.json"
+CHECKPOINT_FORMAT = "lstmwriter-checkpoint"
+_TEMP_PREFIX, _TEMP_SUFFIX = ".", ".tmp"  # atomic_write's temporary files
 
 
 class ModelFileError(ValueError):
@@ -36,7 +56,8 @@ def atomic_write(path: Path, data: bytes) -> None:
     over `path`; on any error (disk full, say) the temporary file is removed.
     """
     path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f"{_TEMP_PREFIX}{path.name}.",
+                               suffix=_TEMP_SUFFIX, dir=path.parent)
     try:
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as handle:
@@ -137,3 +158,108 @@ def read_json(path: Path) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ModelFileError(f"{path}: expected a JSON object")
     return data
+
+
+def remove_unfinished_writes(folder: Path) -> None:
+    """Delete the temporary files of `atomic_write`s cut short (a kill, a power cut)."""
+    for stale in Path(folder).glob(f"{_TEMP_PREFIX}*{_TEMP_SUFFIX}"):
+        stale.unlink(missing_ok=True)
+
+
+# -- training checkpoints ----------------------------------------------------------
+
+def write_checkpoint(folder: Path, name: str, tensors: dict[str, Any],
+                     meta: dict[str, Any], latest_complete: bool) -> Path:
+    """Save `tensors` and their JSON as run `name`'s latest checkpoint in `folder`;
+    returns the tensor file.
+
+    The JSON holds the format and its version, `name`, the tensor file's sha256,
+    then `meta`. When `latest_complete` (the pair on disk is one the caller
+    trusts), that pair first becomes the previous one: the fallback of
+    `find_checkpoint` while the new pair is being written.
+    """
+    folder = Path(folder)
+    path, meta_path = folder / CHECKPOINT_FILE, folder / CHECKPOINT_META
+    if latest_complete:
+        _move(path, folder / CHECKPOINT_PREV_FILE)
+        _move(meta_path, folder / CHECKPOINT_PREV_META)
+    digest = save_tensors(path, tensors)
+    write_json(meta_path, {"format": CHECKPOINT_FORMAT, "format_version": 1,
+                           "name": name, "sha256": digest, **meta})
+    return path
+
+
+def _move(source: Path, target: Path) -> None:
+    try:
+        os.replace(source, target)
+    except FileNotFoundError:
+        pass
+
+
+def _read_meta(path: Path) -> dict[str, Any]:
+    meta = read_json(path)
+    if meta.get("format") != CHECKPOINT_FORMAT:
+        raise ModelFileError(f"{path}: not an lstmwriter checkpoint")
+    return meta
+
+
+def read_checkpoint_meta(model_dir: Path) -> dict[str, Any]:
+    """checkpoint.json of an unfinished (or finished) run, checked; the previous
+    checkpoint's (checkpoint.prev.json) when the latest is missing or damaged."""
+    errors = []
+    for name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
+        try:
+            return _read_meta(Path(model_dir) / name)
+        except ModelFileError as exc:
+            errors.append(exc)
+    raise errors[0]
+
+
+@dataclass(frozen=True)
+class FoundCheckpoint:
+    """The newest complete checkpoint of a folder (see `find_checkpoint`)."""
+
+    meta: dict[str, Any]
+    tensors: dict[str, Any]
+    path: Path  # the tensor file
+    problems: tuple[str, ...]  # why newer files were passed over (empty: none were)
+
+    @property
+    def is_latest(self) -> bool:
+        """True if it is the latest pair under the latest names, untouched."""
+        return not self.problems and self.path.name == CHECKPOINT_FILE
+
+
+def find_checkpoint(folder: Path) -> FoundCheckpoint:
+    """The newest complete checkpoint in `folder`.
+
+    A checkpoint is a JSON file plus the tensor file whose sha256 it records.
+    Saving first moves the latest pair to the `.prev` names, so a kill or power
+    cut at any moment leaves a matching pair, possibly across the two names; a
+    damaged or truncated latest pair falls back to the previous one. Raises
+    ModelFileError, naming every problem, when there is none.
+    """
+    folder = Path(folder)
+    problems: list[str] = []
+    digests: dict[Path, str | None] = {}
+    for meta_name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
+        try:
+            meta = _read_meta(folder / meta_name)
+        except ModelFileError as exc:
+            problems.append(str(exc))
+            continue
+        for path in (folder / CHECKPOINT_FILE, folder / CHECKPOINT_PREV_FILE):
+            if path not in digests:
+                digests[path] = file_sha256(path)
+            if digests[path] is None or digests[path] != meta.get("sha256"):
+                continue
+            try:
+                tensors = load_tensors(path, meta["sha256"])
+            except ModelFileError as exc:
+                problems.append(str(exc))
+            else:
+                return FoundCheckpoint(meta, tensors, path, tuple(problems))
+        problems.append(f"{folder / meta_name}: no weights file with its checksum "
+                        "(damaged, truncated or missing)")
+    raise ModelFileError(f"{folder}: no usable checkpoint to resume from: "
+                         + "; ".join(problems))

@@ -1,8 +1,8 @@
 """Sampling text from a model.
 
 `Sampler` keeps the LSTM state of the text before the cursor and streams K
-alternative continuations, one token at a time; `generate_text` is the simple
-one-shot sampler the trainer uses for its samples.
+alternative continuations, one token at a time, chosen by
+`generation.choose_tokens` (as are the trainer's samples).
 
 The context window, precisely. Let n be the number of tokens of the text before
 the cursor (characters, or complete words for a word model), T the context limit
@@ -44,11 +44,10 @@ from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
-import torch
 
 from .checkpoint import ModelFileError
+from .generation import choose_tokens
 from .lstm_step import NumpyLSTM, single_thread_blas
-from .model import LSTMLanguageModel
 from .sample_options import STOP_RULES, SampleOptions
 from .store import LoadedModel, ModelStore
 from .tokenizer import EOS_WORD, UNK_WORD, Tokenizer
@@ -58,7 +57,6 @@ __all__ = [
     "Sampler",
     "SamplerStats",
     "STOP_RULES",
-    "generate_text",
     "load_for_sampling",
     "window_start",
 ]
@@ -448,8 +446,8 @@ class Sampler:
                 if tokens is not None:
                     h, c = net.step(tokens, h, c)
                     logits = net.logits(h[-1])
-                tokens = _choose(logits, options, rng, vocab.unk_id,
-                                 allowed if i == 0 else None)
+                tokens = choose_tokens(logits, options, rng, vocab.unk_id,
+                                       allowed if i == 0 else None)
             last = i == options.length - 1
             out = [alt.push(piece, last)
                    for alt, piece in zip(alternatives, pieces.push(tokens))]
@@ -522,37 +520,6 @@ class Sampler:
                     context.append(int(token))
                 logits = net.logits(h[-1])
         return h, c, logits, allowed, context
-
-
-def _choose(logits: np.ndarray, options: SampleOptions, rng: np.random.Generator,
-            unk_id: int, allowed: np.ndarray | None) -> np.ndarray:
-    """One token per row of logits (B, V); never the unknown symbol."""
-    z = logits.astype(np.float64)
-    if allowed is not None:
-        masked = np.full_like(z, -np.inf)
-        masked[:, allowed] = z[:, allowed]
-        z = masked
-    if z.shape[1] > 1:
-        z[:, unk_id] = -np.inf
-    if options.greedy:
-        return z.argmax(axis=1)
-    z /= options.temperature
-    if 0 < options.top_k < z.shape[1]:
-        kth = np.partition(z, -options.top_k, axis=1)[:, -options.top_k, None]
-        z[z < kth] = -np.inf
-    z -= z.max(axis=1, keepdims=True)
-    p = np.exp(z)
-    p /= p.sum(axis=1, keepdims=True)
-    if options.top_p < 1.0:
-        order = np.argsort(-p, axis=1, kind="stable")
-        ranked = np.take_along_axis(p, order, axis=1)
-        drop = np.cumsum(ranked, axis=1) - ranked >= options.top_p  # keeps >= 1
-        ranked[drop] = 0.0
-        p = np.zeros_like(p)
-        np.put_along_axis(p, order, ranked, axis=1)
-    cdf = np.cumsum(p, axis=1)
-    u = rng.random(len(p)) * cdf[:, -1]
-    return (cdf <= u[:, None]).sum(axis=1)
 
 
 class _CharPieces:
@@ -683,36 +650,3 @@ def load_for_sampling(name_or_path: str | Path, store: ModelStore | None = None,
                 raise
             time.sleep(delay)
     raise AssertionError("unreachable")
-
-
-@torch.no_grad()
-def generate_text(
-    model: LSTMLanguageModel,
-    tokenizer: Tokenizer,
-    prime: str,
-    length: int,
-    temperature: float,
-    generator: torch.Generator | None = None,
-) -> str:
-    """A continuation of `prime` of `length` tokens at `temperature` (training samples)."""
-    device = model.head.weight.device
-    was_training = model.training
-    model.eval()
-    try:
-        ids = tokenizer.encode(prime) if prime else []
-        x = torch.tensor([list(ids) or [0]], dtype=torch.long, device=device)
-        logits, state = model(x)
-        out: list[int] = []
-        for _ in range(length):
-            scores = logits[0, -1].float()
-            scores[tokenizer.unk_id] = -float("inf")
-            if temperature <= 1e-3:
-                token = int(scores.argmax())
-            else:
-                probs = torch.softmax(scores / temperature, dim=-1).cpu()
-                token = int(torch.multinomial(probs, 1, generator=generator))
-            out.append(token)
-            logits, state = model(torch.tensor([[token]], device=device), state)
-    finally:
-        model.train(was_training)
-    return tokenizer.decode(out)

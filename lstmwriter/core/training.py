@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
-import errno
 import logging
 import math
-import os
 import threading
 import time
 from collections.abc import Callable
@@ -23,32 +21,25 @@ from torch import nn
 from .batching import StreamBatches
 from .checkpoint import (
     ModelFileError,
-    file_sha256,
-    load_tensors,
+    find_checkpoint,
     read_json,
-    save_tensors,
-    write_json,
+    remove_unfinished_writes,
+    write_checkpoint,
 )
 from .config import ModelConfig, TrainConfig, resolve_schedule
 from .device import describe_device, resolve_device
 from .distributed import agree, agreed_max, gather_streams
+from .errors import describe_error
 from .evaluation import Evaluation, evaluate, skipped_target
 from .events import CheckpointSaved, Event, Failed, Finished, Progress, Sample
+from .generation import generate_text
 from .model import LSTMLanguageModel
-from .sampling import generate_text
 from .store import load_state, now_iso, save_model_dir
 from .tokenizer import Tokenizer
 from .word_memory import MEMORY_FILE, WordMemory, text_of_ids
 
-__all__ = ["TrainingJob", "TrainingControl", "Trainer", "CHECKPOINT_FILE",
-           "CHECKPOINT_META", "CHECKPOINT_PREV_FILE", "CHECKPOINT_PREV_META",
-           "read_checkpoint_meta"]
+__all__ = ["TrainingJob", "TrainingControl", "Trainer"]
 
-CHECKPOINT_FILE = "checkpoint.pt"
-CHECKPOINT_META = "checkpoint.json"
-CHECKPOINT_PREV_FILE = "checkpoint.prev.pt"  # the complete checkpoint before the latest
-CHECKPOINT_PREV_META = "checkpoint.prev.json"
-CHECKPOINT_FORMAT = "lstmwriter-checkpoint"
 _PROGRESS_INTERVAL = 0.25  # seconds between progress events
 _MAX_NONFINITE = 3  # consecutive non-finite losses before giving up
 
@@ -105,58 +96,6 @@ class TrainingJob:
     world: int = 1
 
 
-def _read_meta(path: Path) -> dict[str, Any]:
-    meta = read_json(path)
-    if meta.get("format") != CHECKPOINT_FORMAT:
-        raise ModelFileError(f"{path}: not an lstmwriter checkpoint")
-    return meta
-
-
-def read_checkpoint_meta(model_dir: Path) -> dict[str, Any]:
-    """checkpoint.json of an unfinished (or finished) run, checked; the previous
-    checkpoint's (checkpoint.prev.json) when the latest is missing or damaged."""
-    errors = []
-    for name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
-        try:
-            return _read_meta(Path(model_dir) / name)
-        except ModelFileError as exc:
-            errors.append(exc)
-    raise errors[0]
-
-
-def _find_checkpoint(folder: Path
-                     ) -> tuple[dict[str, Any], dict[str, Any], Path, list[str]]:
-    """(metadata, tensors, tensor file, problems) of the newest complete checkpoint.
-
-    A checkpoint is a JSON file plus the tensor file whose sha256 it records.
-    Saving first moves the latest pair to the `.prev` names, so a kill or power
-    cut at any moment leaves a matching pair, possibly across the two names; a
-    damaged or truncated latest pair falls back to the previous one. `problems`
-    says why newer files were passed over (empty when the latest pair was used).
-    """
-    problems: list[str] = []
-    digests: dict[Path, str | None] = {}
-    for meta_name in (CHECKPOINT_META, CHECKPOINT_PREV_META):
-        try:
-            meta = _read_meta(folder / meta_name)
-        except ModelFileError as exc:
-            problems.append(str(exc))
-            continue
-        for path in (folder / CHECKPOINT_FILE, folder / CHECKPOINT_PREV_FILE):
-            if path not in digests:
-                digests[path] = file_sha256(path)
-            if digests[path] is None or digests[path] != meta.get("sha256"):
-                continue
-            try:
-                return meta, load_tensors(path, meta["sha256"]), path, problems
-            except ModelFileError as exc:
-                problems.append(str(exc))
-        problems.append(f"{folder / meta_name}: no weights file with its checksum "
-                        "(damaged, truncated or missing)")
-    raise ModelFileError(f"{folder}: no usable checkpoint to resume from: "
-                         + "; ".join(problems))
-
-
 @dataclass
 class _RunState:
     """What a checkpoint must restore besides weights and optimizer."""
@@ -172,13 +111,15 @@ class _RunState:
     plateau_mark: int = 0  # `tokens` at the last new best or learning-rate decay
     history: list[dict[str, Any]] = field(default_factory=list)
     train_loss: float | None = None  # smoothed, as in Progress and the history
+    lr_scale: float = 1.0  # halved at each NaN roll-back; scales the time schedule
 
     def to_dict(self) -> dict[str, Any]:
         return dict(step=self.step, epoch=self.epoch, window=self.window,
                     train_time=self.train_time, best_val_loss=self.best_val_loss,
                     saved_val_loss=self.saved_val_loss, bad_evals=self.bad_evals,
                     tokens=self.tokens, plateau_mark=self.plateau_mark,
-                    history=self.history, train_loss=self.train_loss)
+                    history=self.history, train_loss=self.train_loss,
+                    lr_scale=self.lr_scale)
 
 
 class Trainer:
@@ -269,7 +210,7 @@ class Trainer:
         try:
             outcome = self._loop(control)
         except Exception as exc:
-            self._emit(Failed(self.state.step, _describe_failure(exc)))
+            self._emit(Failed(self.state.step, describe_error(exc, trainer=True)))
             raise
         finally:
             best = self.state.saved_val_loss
@@ -382,6 +323,7 @@ class Trainer:
         lr = self.learning_rate * 0.5
         self._restore(self._last_good)
         self._set_learning_rate(lr)
+        self.state.lr_scale *= 0.5  # so that the time schedule keeps it lowered
         self.state.window += 1  # skip the offending window
         self._notice(f"step {self.state.step}: the loss became NaN or infinite; rolled "
                      f"back to the last good weights, learning rate lowered to {lr:.3g}")
@@ -448,7 +390,8 @@ class Trainer:
         frac = max(steps, st.train_time / self.config.max_time)
         frac = min(1.0, agreed_max([frac])[0])
         low = self.config.min_learning_rate
-        lr = low + (self.config.learning_rate - low) * 0.5 * (1 + math.cos(math.pi * frac))
+        high = max(low, self.config.learning_rate * st.lr_scale)
+        lr = low + (high - low) * 0.5 * (1 + math.cos(math.pi * frac))
         self._set_learning_rate(lr)
 
     # -- validation, samples, saving ---------------------------------------
@@ -483,9 +426,9 @@ class Trainer:
             return
         prime = self.job.tokenizer.decode(np.asarray(self.job.valid_ids[:16]))
         for temperature in self.config.sample_temperatures:
-            gen = torch.Generator().manual_seed(self.config.seed + self.state.step)
+            rng = np.random.default_rng(self.config.seed + self.state.step)
             text = generate_text(self.model, self.job.tokenizer, prime,
-                                 self.config.sample_length, temperature, gen)
+                                 self.config.sample_length, temperature, rng)
             self._emit(Sample(self.state.step, temperature, text))
 
     def _emit_progress(self, train_loss: float | None, step_time: float | None,
@@ -572,33 +515,29 @@ class Trainer:
             tensors["rng_cuda"] = torch.cuda.get_rng_state(self.device)
         if hidden is not None:
             tensors["hidden_h"], tensors["hidden_c"] = hidden
-        folder = self.job.model_dir
-        path, meta_path = folder / CHECKPOINT_FILE, folder / CHECKPOINT_META
-        if self._latest_complete:  # it becomes the fallback
-            _move(path, folder / CHECKPOINT_PREV_FILE)
-            _move(meta_path, folder / CHECKPOINT_PREV_META)
-        self._latest_complete = False
-        digest = save_tensors(path, tensors)
-        write_json(meta_path, {
-            "format": CHECKPOINT_FORMAT, "format_version": 1, "name": self.job.name,
-            "sha256": digest, "finished": finished, "saved": now_iso(),
+        meta = {
+            "finished": finished, "saved": now_iso(),
             "run": self.state.to_dict(), "model": self.job.model_config.to_dict(),
             "train": self.config.to_dict(), "tokenizer": self.job.tokenizer.to_dict(),
             "corpus": self.job.corpus, "init_from": self.job.init_from,
-        })
+        }
+        # Until the new pair is complete, the latest names hold no pair we trust.
+        complete, self._latest_complete = self._latest_complete, False
+        path = write_checkpoint(self.job.model_dir, self.job.name, tensors, meta,
+                                latest_complete=complete)
         self._latest_complete = True
         self._emit(CheckpointSaved(self.state.step, str(path)))
 
     def _load_checkpoint(self) -> None:
-        folder = self.job.model_dir
-        meta, tensors, path, problems = _find_checkpoint(folder)
-        if problems:
-            self._notice(f"the latest checkpoint could not be used ({problems[0]}); "
-                         f"resuming from the one before, at step {meta['run']['step']}")
-        self._latest_complete = not problems and path == folder / CHECKPOINT_FILE
-        for stale in folder.glob(".*.tmp"):  # of a save cut short
-            stale.unlink(missing_ok=True)
-        load_state(self.model, tensors["model"], path)
+        found = find_checkpoint(self.job.model_dir)
+        meta, tensors = found.meta, found.tensors
+        if found.problems:
+            self._notice(f"the latest checkpoint could not be used "
+                         f"({found.problems[0]}); resuming from the one before, at "
+                         f"step {meta['run']['step']}")
+        self._latest_complete = found.is_latest
+        remove_unfinished_writes(self.job.model_dir)
+        load_state(self.model, tensors["model"], found.path)
         self.optimizer.load_state_dict(tensors["optimizer"])
         # A resumed run may change the learning rate only through its schedule.
         torch.set_rng_state(tensors["rng_cpu"])
@@ -634,24 +573,3 @@ class Trainer:
 
 def _duration(seconds: float) -> str:
     return f"{seconds / 60:.1f} min" if seconds >= 60 else f"{seconds:.3g} s"
-
-
-def _move(source: Path, target: Path) -> None:
-    try:
-        os.replace(source, target)
-    except FileNotFoundError:
-        pass
-
-
-def _describe_failure(exc: BaseException) -> str:
-    if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC,
-                                                  getattr(errno, "EDQUOT", -1)):
-        where = f" {exc.filename}" if exc.filename else ""
-        return (f"the disk is full: could not save{where}. The model and checkpoint "
-                "saved before are intact; free some space, then resume the run")
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return ("the GPU ran out of memory even with a batch of 1: try a smaller model "
-                "or train on the CPU (--device cpu)")
-    if isinstance(exc, MemoryError):
-        return "out of memory: try a smaller batch size or model"
-    return str(exc) or type(exc).__name__

@@ -56,17 +56,18 @@ def _killed_at(owner, name, call, action):
 
 
 # -- the checkpoint --------------------------------------------------------------
-# Saving a checkpoint: _move(checkpoint.pt -> .prev.pt), _move(checkpoint.json ->
-# .prev.json), save_tensors (temp file, os.replace), write_json (temp, os.replace),
-# then CheckpointSaved. os.replace calls: 1, 2 the moves, 3 checkpoint.pt, 4 .json.
+# Saving a checkpoint (checkpoint.write_checkpoint): _move(checkpoint.pt ->
+# .prev.pt), _move(checkpoint.json -> .prev.json), save_tensors (temp file,
+# os.replace), write_json (temp, os.replace), then the trainer's CheckpointSaved.
+# os.replace calls: 1, 2 the moves, 3 checkpoint.pt, 4 .json.
 
 CHECKPOINT_KILLS = [
     # (where, call, the step resumed from, a notice expected)
-    ((training, "_move"), 1, 6, False),
-    ((training, "_move"), 2, 6, False),  # checkpoint.json names checkpoint.prev.pt
-    ((training, "save_tensors"), 1, 6, True),
+    ((checkpoint, "_move"), 1, 6, False),
+    ((checkpoint, "_move"), 2, 6, False),  # checkpoint.json names checkpoint.prev.pt
+    ((checkpoint, "save_tensors"), 1, 6, True),
     ((os, "replace"), 3, 6, True),  # the new checkpoint.pt written, not yet renamed
-    ((training, "write_json"), 1, 6, True),
+    ((checkpoint, "write_json"), 1, 6, True),
     ((os, "replace"), 4, 6, True),  # the new checkpoint.json written, not yet renamed
     ((training, "CheckpointSaved"), 1, 7, False),  # the save of step 7 is complete
 ]

@@ -14,11 +14,15 @@ from pathlib import Path
 import pytest
 import torch
 
-from lstmwriter.core.checkpoint import ModelFileError, load_tensors
+from lstmwriter.core.checkpoint import (
+    ModelFileError,
+    load_tensors,
+    read_checkpoint_meta,
+)
 from lstmwriter.core.events import CheckpointSaved, Failed, Finished
 from lstmwriter.core.jobs import TrainRequest, plan_training
 from lstmwriter.core.store import ModelStore, load_model_dir
-from lstmwriter.core.training import Trainer, read_checkpoint_meta
+from lstmwriter.core.training import Trainer
 
 from .helpers import tiny_job
 
@@ -279,6 +283,32 @@ def test_a_diverged_update_is_rolled_back_and_training_goes_on(tiny_corpus, tmp_
     assert all(torch.isfinite(t).all() for t in saved.model.state_dict().values())
     assert Trainer(tiny_job(tiny_corpus, folder, resume=True, threads=1)).state.step \
         == trainer.state.step
+
+
+def test_a_roll_back_keeps_the_time_schedule_lowered(tiny_corpus, tmp_path):
+    """With the time-limit cosine, the rate lowered by a roll-back stays lowered:
+    the schedule's peak is halved too, not restored at the next step."""
+    folder = tmp_path / "m"
+    trainer = Trainer(tiny_job(tiny_corpus, folder, epochs=2, **ONE_THREAD,
+                               schedule="time", max_time=3600))
+    peak = trainer.config.learning_rate
+    poisoned, rates = [], {}
+
+    def diverge(optimizer, args, kwargs):
+        rates[trainer.state.step] = trainer.learning_rate
+        if trainer.state.step == 9 and not poisoned:
+            poisoned.append(True)
+            with torch.no_grad():
+                trainer.model.head.weight.fill_(math.nan)
+
+    trainer.optimizer.register_step_post_hook(diverge)
+    assert trainer.run() == "done"
+    assert poisoned and trainer.state.lr_scale == 0.5
+    assert rates[5] > 0.6 * peak  # the cosine had hardly begun
+    assert all(rate <= 0.5 * peak * (1 + 1e-9) for step, rate in rates.items()
+               if step > 10)
+    resumed = Trainer(tiny_job(tiny_corpus, folder, resume=True, threads=1))
+    assert resumed.state.lr_scale == 0.5
 
 
 def test_repeated_nonfinite_losses_stop_with_a_clear_message(tiny_corpus, tmp_path):

@@ -20,7 +20,6 @@ from lstmwriter.core.sampling import (
     SampleOptions,
     Sampler,
     _Alternative,
-    generate_text,
     load_for_sampling,
     window_start,
 )
@@ -483,9 +482,3 @@ def test_word_model_spacing(word_model):
     sampler.set_context("Hello zzzq")  # no word starts so: taken as a whole word
     texts = sampler.suggest(SampleOptions(num=5, length=5, temperature=1.5, seed=2))
     assert all(t[0] in " .,\n" for t in texts)
-
-
-def test_generate_text_still_works(char_model):
-    text = generate_text(char_model.model, char_model.tokenizer, "The", 20, 0.5,
-                         torch.Generator().manual_seed(0))
-    assert len(text) == 20
