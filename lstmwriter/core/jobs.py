@@ -8,21 +8,33 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
-from dataclasses import dataclass, field, replace
+from dataclasses import MISSING, dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+import torch
+
+from .checkpoint import read_checkpoint_meta
 from .config import ModelConfig, Preset, TrainConfig, resolve_preset, resolve_schedule
-from .corpus import DEFAULT_EXTENSIONS, CorpusError, encode_file, prepare_corpus, split_ids
+from .corpus import (
+    DEFAULT_EXTENSIONS,
+    CorpusError,
+    encode_file,
+    prepare_corpus,
+    split_ids,
+)
 from .device import resolve_device
 from .store import ModelStore
 from .tokenizer import CharTokenizer, tokenizer_from_dict, western_charset
-from .training import TrainingJob, read_checkpoint_meta
+from .training import TrainingJob
 
-__all__ = ["TrainRequest", "plan_training", "preset_train_values", "describe_schedule",
-           "RESUMABLE_OVERRIDES"]
+__all__ = ["TrainRequest", "TrainingPreview", "plan_training", "preview_training",
+           "preset_train_values", "describe_schedule", "RESUMABLE_OVERRIDES"]
 
 FINETUNE_LR_SCALE = 0.5  # of the preset's learning rate, unless --lr is given
+# ModelConfig's defaults, for the fields a preset leaves out (vocab_size has none).
+_MODEL_DEFAULTS = {f.name: f.default for f in fields(ModelConfig)
+                   if f.default is not MISSING}
 # Settings a resumed run may change; the rest must stay as the run began.
 RESUMABLE_OVERRIDES = ("epochs", "max_time", "device", "checkpoint_every", "threads",
                        "autocast")
@@ -50,6 +62,56 @@ class TrainRequest:
     unwrap: str = "auto"  # join hard-wrapped lines: auto (where detected) | yes | no
 
 
+@dataclass(frozen=True)
+class TrainingPreview:
+    """The settings a run will use, settled from the corpus size alone: the training
+    panel shows them, and `plan_training` adds the vocabulary it reads."""
+
+    preset: Preset  # `auto` resolved
+    level: str  # "char" | "word"
+    model: dict[str, Any]  # ModelConfig's fields but vocab_size
+    train: TrainConfig  # its `auto` schedule resolved
+
+    def model_config(self, vocab_size: int) -> ModelConfig:
+        """The model's configuration once the vocabulary is known."""
+        return ModelConfig(vocab_size=vocab_size, **self.model)
+
+
+def preview_training(
+    request: TrainRequest,
+    corpus_bytes: int,
+    device: torch.device | str,
+    base: ModelConfig | None = None,
+    base_level: str | None = None,
+) -> TrainingPreview:
+    """The preset, model shape and training settings a run of `request` will use on
+    a corpus of `corpus_bytes` on `device` (concrete: `resolve_device` settles
+    `auto`), fine-tuning a model of shape `base` and level `base_level` if given.
+
+    Reads no files and touches no device: the one place where the preset, the
+    device, the base model and the user's overrides combine. Raises ValueError
+    with a message for the user.
+    """
+    level = _level(request, base_level)
+    preset = resolve_preset(request.preset, corpus_bytes, level,
+                            accelerated=torch.device(device).type != "cpu")
+    if preset.level != level:
+        raise ValueError(f"preset {preset.name} is for {preset.level}-level models, "
+                         f"not {level}-level")
+    given = _given(request.model_overrides)
+    if base is not None:  # fine-tuning keeps the base model's shape and dropout
+        model = base.to_dict()
+        if "dropout" in given:
+            model["dropout"] = given["dropout"]
+    else:
+        model = {**_MODEL_DEFAULTS, **preset.model, **given}
+    model.pop("vocab_size", None)
+    train_values = preset_train_values(preset, fine_tune=base is not None)
+    train = TrainConfig.from_dict({**train_values, **_given(request.train_overrides)})
+    return TrainingPreview(preset=preset, level=level, model=model,
+                           train=resolve_schedule(train))  # auto: by the time limit
+
+
 def plan_training(
     request: TrainRequest,
     store: ModelStore,
@@ -60,16 +122,12 @@ def plan_training(
     ModelFileError with a message for the user."""
     if request.resume:
         return _plan_resume(request, store, on_progress, cancel)
-    overrides = {k: v for k, v in request.train_overrides.items() if v is not None}
-    device = resolve_device(overrides.get("device", "auto"))
+    device = resolve_device(_given(request.train_overrides).get("device", "auto"))
     base = store.load(request.init) if request.init else None
-    level = request.level or (base.level if base else None)
-    preset_name = request.preset
-    if level is None:
-        level = "word" if preset_name.startswith("ptb-") else "char"
+    level = _level(request, base.level if base else None)
     pretokenized = request.pretokenized
     if pretokenized is None:
-        pretokenized = preset_name.startswith("ptb-")
+        pretokenized = request.preset.startswith("ptb-")
     tokenizer = base.tokenizer if base else None
     if tokenizer is None and level == "char" and request.charset == "western":
         tokenizer = CharTokenizer(western_charset(), request.lower, request.ascii_only)
@@ -78,25 +136,12 @@ def plan_training(
         request.lower, request.ascii_only, request.vocab_size,
         split_punctuation=not pretokenized, on_progress=on_progress, cancel=cancel,
         unwrap=request.unwrap)
-    preset = resolve_preset(preset_name, corpus.report.bytes, level,
-                            accelerated=device.type != "cpu")
-    if preset.level != level:
-        raise ValueError(f"preset {preset.name} is for {preset.level}-level models, "
-                         f"not {level}-level")
-    model_values = {**preset.model,
-                    **{k: v for k, v in request.model_overrides.items() if v is not None}}
-    if base is not None:  # fine-tuning keeps the base model's shape and dropout
-        shape = base.model.config.to_dict()
-        if request.model_overrides.get("dropout") is not None:
-            shape["dropout"] = request.model_overrides["dropout"]
-        model_config = ModelConfig.from_dict(shape)
-    else:
-        model_config = ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
-                                   **{k: v for k, v in model_values.items()
-                                      if k != "vocab_size"})
-    train_values = preset_train_values(preset, fine_tune=base is not None)
-    train_config = TrainConfig.from_dict({**train_values, **overrides})
-    train_config = resolve_schedule(train_config)  # auto: by the time limit
+    base_config = base.model.config if base else None
+    plan = preview_training(request, corpus.report.bytes, device, base_config,
+                            base.level if base else None)
+    vocab_size = base_config.vocab_size if base_config else corpus.tokenizer.vocab_size
+    model_config = plan.model_config(vocab_size)
+    train_config = plan.train
     train_ids, valid_ids = _split(corpus.ids, request.valid, corpus.tokenizer,
                                   train_config.valid_fraction, request.unwrap)
     name = request.name or store.unique_name(Path(request.corpus).expanduser().name)
@@ -107,8 +152,10 @@ def plan_training(
                          "continue its training, or another --name")
     return TrainingJob(
         name=name, model_dir=model_dir, train_ids=train_ids, valid_ids=valid_ids,
-        tokenizer=corpus.tokenizer, model_config=model_config, train_config=train_config,
-        corpus=_corpus_record(request, corpus.report.to_dict(), preset.name, pretokenized),
+        tokenizer=corpus.tokenizer, model_config=model_config,
+        train_config=train_config,
+        corpus=_corpus_record(request, corpus.report.to_dict(), plan.preset.name,
+                              pretokenized),
         init_weights=base.model.state_dict() if base else None,
         init_from=base.name if base else None,
     )
@@ -139,6 +186,19 @@ def describe_schedule(config: TrainConfig) -> str:
                 f"validations" + (f" and {tokens / 1e6:g}M tokens" if tokens else "")
                 + " without a new best")
     return f"{lr}, constant (schedule time without a time limit)"
+
+
+def _level(request: TrainRequest, base_level: str | None) -> str:
+    """As asked, else the base model's, else by the preset (word for ptb-*)."""
+    level = request.level or base_level
+    if level:
+        return level
+    return "word" if request.preset.startswith("ptb-") else "char"
+
+
+def _given(overrides: dict[str, Any]) -> dict[str, Any]:
+    """The overrides the user gave (`None`: the preset's value)."""
+    return {k: v for k, v in overrides.items() if v is not None}
 
 
 def _stored_train_config(stored: dict[str, Any]) -> TrainConfig:
@@ -190,7 +250,8 @@ def _plan_resume(request, store, on_progress, cancel) -> TrainingJob:
     train_ids, valid_ids = _split(corpus.ids, valid, tokenizer,
                                   train_config.valid_fraction, unwrap)
     return TrainingJob(
-        name=request.name, model_dir=model_dir, train_ids=train_ids, valid_ids=valid_ids,
+        name=request.name, model_dir=model_dir, train_ids=train_ids,
+        valid_ids=valid_ids,
         tokenizer=tokenizer, model_config=ModelConfig.from_dict(meta["model"]),
         train_config=train_config, corpus=record, init_from=meta.get("init_from"),
         resume=True,
