@@ -41,13 +41,13 @@ def settings(name: str) -> tuple[dict, dict]:
     return preset.model, preset.train
 
 
-def run_once(name: str, minutes: float, threads: int, schedule: str | None = None
-             ) -> list[tuple[float, float]]:
-    """[(training seconds, validation loss)] at each whole minute."""
+def run_once(name: str, minutes: float, threads: int, schedule: str | None = None,
+             corpus_path: Path = CORPUS) -> list[tuple[float, float]]:
+    """[(training seconds, validation loss)] at each validation."""
     model, train = settings(name)
     if schedule:
         train = {**train, "schedule": schedule}
-    corpus = prepare_corpus(CORPUS)
+    corpus = prepare_corpus(corpus_path)
     train_ids, valid_ids = split_ids(corpus.ids, 0.1)
     # Validation at the app's own cadence (it drives the plateau schedule), plus once at
     # every whole minute of training time for the marks reported here.
@@ -73,6 +73,8 @@ def main() -> None:
     ap.add_argument("--preset", nargs="+", default=["tuned"])
     ap.add_argument("--schedule", choices=SCHEDULES,
                     help="default: the recipe's or preset's own, else auto")
+    ap.add_argument("--corpus", type=Path, default=CORPUS,
+                    help="another text or folder (its last 10%% is held out)")
     ap.add_argument("--json", action="store_true")
     ap.add_argument("--plot", type=Path)
     a = ap.parse_args()
@@ -80,14 +82,14 @@ def main() -> None:
     tune_malloc()
     curves = {}
     for name in a.preset:
-        runs = [run_once(name, a.minutes, a.threads, a.schedule)
+        runs = [run_once(name, a.minutes, a.threads, a.schedule, a.corpus)
                 for _ in range(a.repeats)]
         minutes = range(1, int(a.minutes) + 1)
         losses = [statistics.median(min(r, key=lambda m: abs(m[0] - 60 * k))[1]
                                     for r in runs) for k in minutes]
         curves[name] = runs
-        row = {"preset": name, "minutes": list(minutes), "val_loss": losses,
-               "repeats": a.repeats}
+        row = {"preset": name, "corpus": a.corpus.name, "minutes": list(minutes),
+               "val_loss": losses, "repeats": a.repeats, "threads": a.threads}
         print(json.dumps(row) if a.json else
               f"{name:12} " + "  ".join(f"{k} min {v:.3f}" for k, v in zip(minutes, losses)),
               flush=True)
