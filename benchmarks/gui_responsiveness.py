@@ -5,7 +5,7 @@ real window, idle and while a training run goes on in it.
 
 The window is the app's own (`lstmwriter.gui.create_window()`, offscreen unless
 QT_QPA_PLATFORM says otherwise), set up as `run_app` does (torch threads = cores
-- 1, tune_malloc). Suggestions come from the bundled default model, or, until it
+- 1, tune_malloc, then `settle_runtime` once the window is up). Suggestions come from the bundled default model, or, until it
 exists, a random-weight model of its planned size (256 x 2 LSTM, embedding 64,
 Western character set): latency does not depend on the weights' values.
 
@@ -20,9 +20,11 @@ at a fast typist's pace (one key every 120 ms, 100 words a minute), with
   the key event to the first moment item 0 of the list has text again (watched
   through the list model's signals, in the GUI thread). Target: p50 <= 50 ms.
 
-Phases: "idle" (no training) and "training" (the training panel's own run on
-Tiny Shakespeare, preset auto, started with the Train button; typing starts once
-the first progress event has arrived and the run is stopped with Stop after).
+Phases: "idle" (no training); "start" (typing goes on while the Train button is
+clicked, 0.5 s in, and for --start-seconds from then: reading the texts,
+planning, building the model and optimizer, the first steps); and "training"
+(the training panel's own run on Tiny Shakespeare, preset auto; typing once the
+first progress event has arrived; the run is stopped with Stop after).
 """
 
 from __future__ import annotations
@@ -147,8 +149,9 @@ class Probe:
             self._pending = None
 
 
-def type_for(app: QApplication, probe: Probe, seconds: float) -> int:
-    """Type TEXT (repeated) for `seconds`, one key every KEY_INTERVAL_MS."""
+def type_for(app: QApplication, probe: Probe, seconds: float, first=None) -> int:
+    """Type TEXT (repeated) for `seconds`, one key every KEY_INTERVAL_MS; `first`
+    (a click, say) runs once the probe and the typing have started."""
     keys = 0
     probe.start()
     timer = QTimer()
@@ -162,6 +165,9 @@ def type_for(app: QApplication, probe: Probe, seconds: float) -> int:
 
     timer.timeout.connect(press)
     timer.start()
+    if first is not None:
+        pump(app, lambda: False, 0.5)
+        first()
     pump(app, lambda: False, seconds)
     timer.stop()
     probe.stop()
@@ -189,13 +195,17 @@ def main() -> int:
     parser.add_argument("--preset", default="auto")
     parser.add_argument("--out", type=Path, help="write a Markdown report here")
     parser.add_argument("--json", action="store_true", help="print one JSON object")
+    parser.add_argument("--start-seconds", type=float, default=15.0,
+                        help="typing from the click on Train (the 'start' phase)")
+    parser.add_argument("--no-settle", action="store_true",
+                        help="skip run_app's settle_runtime (to see what it saves)")
     parser.add_argument("--switch-interval", type=float,
                         help="override the app's sys.setswitchinterval (seconds)")
     args = parser.parse_args()
 
     isolate_user_dirs()
     from lstmwriter.gui import create_window, dialogs
-    from lstmwriter.gui.app import configure_runtime
+    from lstmwriter.gui.app import configure_runtime, settle_runtime
 
     app = QApplication(sys.argv[:1])
     configure_runtime()
@@ -207,7 +217,9 @@ def main() -> int:
     window = create_window()
     window.resize(1280, 860)
     window.show()
-    if not pump(app, lambda: window.model_info is not None, 60):
+    if not args.no_settle:
+        settle_runtime()  # as run_app does once the window is up
+    if not pump(app, lambda: window.suggestions.model_info is not None, 60):
         log("the model did not load")
         return 1
     window.pane.count.setValue(3)
@@ -225,16 +237,21 @@ def main() -> int:
     panel.set_corpus(str(args.corpus))
     panel.preset.setCurrentIndex(panel.preset.findData(args.preset))
     panel.time_limit.setValue(0)
-    panel.train_button.click()
+    log(f"start: clicking Train while typing, then typing for {args.start_seconds:.0f} s")
+    window.editor.setFocus()
+    keys = type_for(app, probe, args.start_seconds, first=panel.train_button.click)
+    results.append(summary("start", probe, keys))
+    log(json.dumps(results[-1]))
     if not pump(app, lambda: len(panel.chart.train) >= 1, 300):
         log(f"training did not start: {panel.status.text()}")
         return 1
-    plan = window._train_plan or {}
-    log(f"training: {plan.get('preset')}, typing for {args.seconds:.0f} s")
+    plan = window.training_controller.plan
+    preset = plan.preset if plan else None
+    log(f"training: {preset}, typing for {args.seconds:.0f} s")
     window.editor.setFocus()
     keys = type_for(app, probe, args.seconds)
     results.append(summary("training", probe, keys))
-    results[-1]["training_preset"] = plan.get("preset")
+    results[-1]["training_preset"] = preset
     results[-1]["training_tokens_per_s"] = round(
         float(panel.progress.format().split("·")[1].split()[0].replace(",", "")), 0) \
         if "tokens/s" in panel.progress.format() else None

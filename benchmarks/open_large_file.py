@@ -49,8 +49,8 @@ def main() -> None:
     from PySide6.QtWidgets import QApplication
 
     import lstmwriter.core.store
+    from lstmwriter.core.documents import LARGE_FILE_BYTES
     from lstmwriter.gui import create_window
-    from lstmwriter.gui.documents import LARGE_FILE_BYTES
 
     if args.no_model:
         lstmwriter.core.store.bundled_model_dir = lambda: None
@@ -75,8 +75,9 @@ def main() -> None:
         took.append(time.perf_counter() - started)
         QTimer.singleShot(3000, app.quit)  # stalls after it (counts, layout) count
 
-    window.document_loaded.connect(loaded)
-    window.opener.start(str(args.file), allow_large=True)  # past the question
+    window.documents.document_loaded.connect(loaded)
+    opener = window.documents.opener
+    opener.start(str(args.file), allow_large=True)  # past the question
     app.exec()
     size = args.file.stat().st_size
     print(f"opened {size / 1e6:.1f} MB in {took[0]:.1f} s; "

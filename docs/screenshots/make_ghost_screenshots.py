@@ -39,8 +39,8 @@ def main() -> int:
     dialogs.ask_unsaved = lambda parent, name: "discard"
     window = create_window()
     window.show()
-    window.load_model("default")
-    if not pump(app, 60, lambda: bool(window.model_info)):
+    window.suggestions.load_model("default")
+    if not pump(app, 60, lambda: bool(window.suggestions.model_info)):
         print("the default model did not load", file=sys.stderr)
         return 1
     window.training_dock.hide()
@@ -49,9 +49,9 @@ def main() -> int:
     QTest.keyClicks(window.editor, TEXT[-8:])  # typed: the last keystrokes ask
     for width, height in SIZES:
         window.resize(width, height)
-        done = pump(app, 30, lambda: window._request is not None
-                    and (window.last_request_done or (0, ""))[0]
-                    == window._request.request_id)
+        done = pump(app, 30, lambda: window.suggestions._request is not None
+                    and (window.suggestions.last_request_done or (0, ""))[0]
+                    == window.suggestions._request.request_id)
         pump(app, 1)
         print(f"{width}x{height}: ghost {window.editor.ghost_text()!r}, done {done}")
         window.grab().save(str(out / f"ghost-{width}.png"))

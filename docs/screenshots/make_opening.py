@@ -47,10 +47,10 @@ def main() -> int:
     window.training_dock.hide()
     window.show()
     loaded: list[str] = []
-    window.document_loaded.connect(loaded.append)
-    window.open_file(str(a))
+    window.documents.document_loaded.connect(loaded.append)
+    window.documents.open_file(str(a))
     pump(app, 3)
-    window.open_file(str(slow))  # never answers until written below
+    window.documents.open_file(str(slow))  # never answers until written below
     pump(app, 2)
     window.grab().save(str(out))
     print(f"saved {out}")

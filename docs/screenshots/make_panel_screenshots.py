@@ -40,8 +40,8 @@ def main() -> int:
     dialogs.ask_stop_training = lambda parent: True
     window = create_window()
     window.show()
-    window.load_model(model)
-    pump(app, 30, lambda: bool(window.model_info))
+    window.suggestions.load_model(model)
+    pump(app, 30, lambda: bool(window.suggestions.model_info))
     panel = window.training
     panel.set_corpus(corpus)
     panel.corpus_path.editingFinished.emit()  # as if typed + Enter

@@ -51,8 +51,8 @@ def main() -> int:
     window = create_window()
     window.resize(1280, 860)
     window.show()
-    window.load_model(args.model)
-    if not pump(app, 60, lambda: bool(window.model_info)):
+    window.suggestions.load_model(args.model)
+    if not pump(app, 60, lambda: bool(window.suggestions.model_info)):
         print("model did not load", file=sys.stderr)
         return 1
     window.training.set_corpus(str(args.corpus))
@@ -66,8 +66,10 @@ def main() -> int:
     for char in TEXT:
         QTest.keyClick(window.editor, char if char != " " else Qt.Key.Key_Space)
         pump(app, 0.03)
-    pump(app, 2, lambda: window.last_request_done is not None and window._request is not None
-         and window.last_request_done[0] == window._request.request_id)
+    suggestions = window.suggestions
+    pump(app, 2, lambda: suggestions.last_request_done is not None
+         and suggestions._request is not None
+         and suggestions.last_request_done[0] == suggestions._request.request_id)
     pump(app, 0.5)
     window.grab().save(str(args.out / "typing.png"))
 

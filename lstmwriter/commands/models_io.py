@@ -49,21 +49,15 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def run_export(args: argparse.Namespace) -> int:
+    from ..core.model_io import export_model
     from ..core.store import ModelStore
 
     store = ModelStore()
     with bad_input():
         loaded = store.load(args.model)
         out = args.out.expanduser()
-        if args.format == "ml5":
-            from ..core.ml5 import export_ml5
-
-            export_ml5(loaded, out)
-        else:
-            from ..core.onnx_export import export_onnx
-
-            if out.is_dir():
-                out = out / f"{loaded.name}.onnx"
-            export_onnx(loaded, out)
+        if args.format == "onnx" and out.is_dir():
+            out = out / f"{loaded.name}.onnx"
+        export_model(loaded, args.format, out)
     print(f"exported {loaded.name} ({args.format}): {out}")
     return 0

@@ -6,6 +6,7 @@ import codecs
 import hashlib
 import json
 import os
+import re
 import stat
 import threading
 from collections.abc import Callable, Iterable, Iterator
@@ -27,11 +28,13 @@ from .unwrap import UNWRAP_MODES, is_hard_wrapped
 from .unwrap import unwrap as unwrap_text
 
 __all__ = [
+    "BOMS",
     "DEFAULT_EXTENSIONS",
     "CorpusError",
     "CorpusReport",
     "EncodedCorpus",
     "SkippedFile",
+    "UnreadableFile",
     "decode_bytes",
     "find_files",
     "read_texts",
@@ -39,6 +42,7 @@ __all__ = [
     "encode_file",
     "split_ids",
     "cache_dir",
+    "count_words",
     "unwrap_texts",
 ]
 
@@ -48,22 +52,28 @@ _SNIFF = 65536
 _WRAP_SNIFF = 1 << 20  # characters of each file looked at to tell a hard wrap
 _PIECE = 1 << 22  # characters tokenised at a time: bounds memory on huge files
 _SPACES = (32, 10, 9, 13, 12)  # what separates words when counting them
+_WORD = re.compile("[^" + re.escape("".join(map(chr, _SPACES))) + "]+")
+_COUNT_WITH_NUMPY = 2000  # characters from which numpy counts words faster
 _CONTROLS = bytes(b for b in range(32) if b not in (9, 10, 12, 13))
-_BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
+# Byte-order marks by the codec of the text after them, longest first (the
+# UTF-32 LE mark starts with the UTF-16 LE one). One table for reading here and
+# for core.documents, which writes a document's mark back.
+BOMS: dict[str, bytes] = {
+    "utf-32-le": codecs.BOM_UTF32_LE,
+    "utf-32-be": codecs.BOM_UTF32_BE,
+    "utf-8": codecs.BOM_UTF8,
+    "utf-16-le": codecs.BOM_UTF16_LE,
+    "utf-16-be": codecs.BOM_UTF16_BE,
+}
 
 
 class CorpusError(ValueError):
     """The corpus cannot be used; the message names the folder and why."""
 
 
-class _Skip(Exception):
-    """A file is left out; the message is the reason shown to the user."""
+class UnreadableFile(Exception):
+    """A file is not usable text (binary, unreadable, empty); the message is the
+    reason shown to the user. The corpus leaves such a file out."""
 
 
 @dataclass(frozen=True)
@@ -132,25 +142,27 @@ def cache_dir() -> Path:
 def decode_bytes(data: bytes) -> tuple[str, str]:
     """Text and the encoding used: a BOM wins, else strict UTF-8, else cp1252/latin-1.
 
-    Raises _Skip for binary data. Newlines come back normalised to \\n.
+    Raises UnreadableFile for binary data. Newlines come back normalised to \\n.
     """
-    for bom, name in _BOMS:
+    for codec, bom in BOMS.items():
         if data.startswith(bom):
+            name = "utf-8-sig" if codec == "utf-8" else codec[:-3]  # reads the mark
             try:
                 text = data.decode(name)
             except UnicodeDecodeError:
-                raise _Skip(f"invalid {name.upper()} despite its byte-order mark") from None
+                raise UnreadableFile(
+                    f"invalid {name.upper()} despite its byte-order mark") from None
             return _normalise_newlines(text), name
     if b"\x00" in data[:_SNIFF]:
         name = _utf16_without_bom(data)
         if name is None:
-            raise _Skip("binary file (contains NUL bytes)")
+            raise UnreadableFile("binary file (contains NUL bytes)")
         text = data.decode(name)
         if _mostly_controls(text[:_SNIFF].encode("latin-1", "replace")):
-            raise _Skip("binary file (contains NUL bytes)")
+            raise UnreadableFile("binary file (contains NUL bytes)")
         return _normalise_newlines(text), name
     if _mostly_controls(data[:_SNIFF]):
-        raise _Skip("binary file (mostly control bytes)")
+        raise UnreadableFile("binary file (mostly control bytes)")
     for name in ("utf-8", "cp1252", "latin-1"):
         try:
             return _normalise_newlines(data.decode(name)), name
@@ -239,26 +251,26 @@ def find_files(
 
 
 def _read_one(path: Path) -> tuple[str, str, int]:
-    """(text, encoding, size) of one file, or _Skip with the reason."""
+    """(text, encoding, size) of one file, or UnreadableFile with the reason."""
     try:
         if not stat.S_ISREG(os.stat(path).st_mode):  # reading a pipe would block
-            raise _Skip("not a regular file (a pipe, device or socket)")
+            raise UnreadableFile("not a regular file (a pipe, device or socket)")
         data = path.read_bytes()
     except PermissionError:
-        raise _Skip("permission denied") from None
+        raise UnreadableFile("permission denied") from None
     except FileNotFoundError:
-        raise _Skip("vanished while reading") from None
+        raise UnreadableFile("vanished while reading") from None
     except IsADirectoryError:
-        raise _Skip("is a folder") from None
+        raise UnreadableFile("is a folder") from None
     except OSError as exc:
-        raise _Skip(f"unreadable ({exc.strerror})") from None
+        raise UnreadableFile(f"unreadable ({exc.strerror})") from None
     if not data:
-        raise _Skip("empty file")
+        raise UnreadableFile("empty file")
     text, encoding = decode_bytes(data)
     size = len(data)
     del data
     if not text or text.isspace():  # (no copy of a huge text, unlike strip)
-        raise _Skip("empty file (whitespace only)")
+        raise UnreadableFile("empty file (whitespace only)")
     return text, encoding, size
 
 
@@ -275,7 +287,7 @@ def read_texts(
             raise CorpusError(f"{report.root}: reading cancelled")
         try:
             text, encoding, size = _read_one(path)
-        except _Skip as why:
+        except UnreadableFile as why:
             report.skipped.append(SkippedFile(str(path), str(why)))
         else:
             if encoding not in ("utf-8", "utf-8-sig"):
@@ -288,8 +300,26 @@ def read_texts(
     return texts
 
 
+def count_words(text: str) -> int:
+    """Words as the corpus report counts them: runs of characters other than
+    space, tab, line feed, carriage return and form feed."""
+    if len(text) < _COUNT_WITH_NUMPY:
+        return sum(1 for _ in _WORD.finditer(text))
+    words, after_space = 0, True
+    for start in range(0, len(text), _PIECE):  # bounded memory, as in reading
+        # surrogatepass: an editor's text may hold a lone surrogate
+        piece = text[start:start + _PIECE].encode("utf-32-le", "surrogatepass")
+        points = np.frombuffer(piece, dtype=np.uint32)
+        words += _count_words(points, after_space)
+        after_space = int(points[-1]) in _SPACES
+    return words
+
+
 def _count_words(points: np.ndarray, after_space: bool = True) -> int:
-    space = (points == 32) | (points == 10) | (points == 9) | (points == 13) | (points == 12)
+    """Word starts among `points` (code points) by `count_words`' rule."""
+    space = points == _SPACES[0]
+    for point in _SPACES[1:]:
+        space |= points == point
     starts = ~space
     starts[1:] &= space[:-1]
     if not after_space:  # the text before ends inside a word

@@ -1,6 +1,6 @@
 """How a text file is stored (encoding, byte-order mark, line endings), so that
-Save writes it back the way it was read. No Qt here: the file worker and the
-tests use it directly.
+Save writes it back the way it was read. No Qt here: the GUI's file workers
+and the tests use it directly.
 
 Reading reuses the corpus reader's detection (`core.corpus.decode_bytes`: a
 byte-order mark, else strict UTF-8, else cp1252, else latin-1); an encoding
@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from ..core.checkpoint import atomic_write
-from ..core.corpus import decode_bytes
+from .checkpoint import atomic_write
+from .corpus import BOMS, UnreadableFile, decode_bytes
 
 __all__ = [
     "ENCODINGS",
@@ -52,9 +52,6 @@ ENCODINGS = ("utf-8", "cp1252", "latin-1", "iso-8859-15", "utf-16", "utf-16-le",
              "utf-16-be", "cp1250", "cp1251", "koi8-r", "mac-roman", "shift_jis",
              "euc-jp", "gb18030", "big5", "euc-kr")
 
-_BOMS = {"utf-8": codecs.BOM_UTF8, "utf-16-le": codecs.BOM_UTF16_LE,
-         "utf-16-be": codecs.BOM_UTF16_BE, "utf-32-le": codecs.BOM_UTF32_LE,
-         "utf-32-be": codecs.BOM_UTF32_BE}
 _NEWLINE_NAMES = {"\n": "LF", "\r\n": "CRLF", "\r": "CR"}
 
 
@@ -120,14 +117,14 @@ def read_document(data: bytes, encoding: str | None = None
     if encoding is None:
         try:
             text, name = decode_bytes(data)
-        except Exception as exc:  # noqa: BLE001 - the corpus reader's private _Skip
+        except UnreadableFile as exc:
             raise ValueError(f"not a text file ({exc})") from None
         if b"\r" not in data:  # no CR byte in any of its encodings: LF only
             return text, _format_of(name, data), False
         fmt = _format_of(name, data)
     else:
         fmt = _format_of(codecs.lookup(encoding).name, data)
-    start = len(_BOMS[fmt.encoding]) if fmt.bom else 0
+    start = len(BOMS[fmt.encoding]) if fmt.bom else 0
     try:
         raw = data[start:].decode(fmt.encoding)
     except UnicodeDecodeError as exc:
@@ -151,7 +148,7 @@ def _format_of(name: str, data: bytes) -> TextFormat:
         return TextFormat("utf-8", data.startswith(codecs.BOM_UTF8))
     if codec in ("utf-16", "utf-32"):
         for explicit in (f"{codec}-le", f"{codec}-be"):
-            if data.startswith(_BOMS[explicit]):
+            if data.startswith(BOMS[explicit]):
                 return TextFormat(explicit, True)
         return TextFormat(f"{codec}-le")  # no mark: Python reads little-endian
     return TextFormat(codec if codec.startswith("utf") else name.lower())
@@ -163,7 +160,7 @@ def encode_document(text: str, fmt: TextFormat) -> bytes:
     if fmt.newline != "\n":
         text = text.replace("\n", fmt.newline)
     data = text.encode(fmt.encoding)
-    return _BOMS[fmt.encoding] + data if fmt.bom else data
+    return BOMS[fmt.encoding] + data if fmt.bom else data
 
 
 def unencodable(text: str, encoding: str, limit: int = 8) -> list[str]:

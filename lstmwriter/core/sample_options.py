@@ -6,12 +6,22 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-__all__ = ["SampleOptions", "STOP_RULES", "MAX_NUM", "MAX_LENGTH"]
+__all__ = [
+    "CHARS_PER_WORD",
+    "LINE_CAP_CHARS",
+    "MAX_LENGTH",
+    "MAX_NUM",
+    "STOP_RULES",
+    "SampleOptions",
+    "suggestion_options",
+]
 
 STOP_RULES = ("length", "line", "sentence")
 MAX_NUM = 64
 MAX_LENGTH = 100_000
 _GREEDY_BELOW = 0.01
+CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
+LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
 
 
 @dataclass(frozen=True)
@@ -51,3 +61,14 @@ class SampleOptions:
     @property
     def greedy(self) -> bool:
         return self.temperature <= _GREEDY_BELOW
+
+
+def suggestion_options(length_chars: int, stop: str, num: int, temperature: float,
+                       level: str | None) -> SampleOptions:
+    """The suggestion pane's settings as options for a model of `level` ("char",
+    "word"; None: no model yet). The pane counts the length in characters, which
+    a word-level model samples as about one word per CHARS_PER_WORD; a stop at
+    the end of a line or sentence comes after LINE_CAP_CHARS at the latest."""
+    chars = length_chars if stop == "length" else LINE_CAP_CHARS
+    length = max(1, round(chars / CHARS_PER_WORD)) if level == "word" else chars
+    return SampleOptions(num=num, length=length, temperature=temperature, stop=stop)

@@ -4,7 +4,8 @@ Each running window owns one `session-<id>.json` in the user data dir, guarded
 by a QLockFile. A copy whose lock is stale (its process is gone) belongs to a
 session that crashed; the next launch offers it. Restored or declined copies
 are moved to `recovery/old/`, and text discarded at an unsaved-changes prompt is
-written there too (`discarded-*.json`); the newest KEEP_OLD of them are kept.
+written there too (`discarded-*.json`, by the file worker); the newest KEEP_OLD
+of them are kept. `RecoveryBar` offers an orphan above the editor.
 """
 
 from __future__ import annotations
@@ -18,12 +19,20 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import QLockFile
+from PySide6.QtCore import QLockFile, Signal
+from PySide6.QtWidgets import QFrame, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from ..core.checkpoint import atomic_write
 from ..core.store import user_data_dir
 
-__all__ = ["RecoveredText", "RecoverySession", "recovery_dir"]
+__all__ = [
+    "RecoveredText",
+    "RecoveryBar",
+    "RecoverySession",
+    "recovery_dir",
+    "write_copy",
+    "write_discarded_copy",
+]
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +40,29 @@ KEEP_OLD = 10  # copies kept in recovery/old/, restored, declined and discarded 
 
 
 def recovery_dir() -> Path:
+    """Where recovery copies live (under the user data dir)."""
     return user_data_dir() / "recovery"
+
+
+def write_copy(path: Path, record: dict[str, Any]) -> None:
+    """Write a recovery record (RecoverySession.record) as JSON, atomically."""
+    data = json.dumps(record, ensure_ascii=False).encode("utf-8")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write(path, data)
+
+
+def write_discarded_copy(folder: Path, record: dict[str, Any]) -> None:
+    """Keep text discarded at a prompt (a record) in `folder`/old/ for a while:
+    the file worker calls this, as it writes a file."""
+    write_copy(folder / "old" / f"discarded-{time.time_ns()}.json", record)
+    _prune_old(folder / "old")
+
+
+def _prune_old(old: Path) -> None:
+    """Keep the KEEP_OLD newest copies in recovery/old/ (by time, then name)."""
+    copies = sorted(old.glob("*.json"), key=lambda p: (p.stat().st_mtime_ns, p.name))
+    for stale in copies[:-KEEP_OLD]:
+        stale.unlink(missing_ok=True)
 
 
 @dataclass(frozen=True)
@@ -99,35 +130,15 @@ class RecoverySession:
         """Move a restored or declined copy out of the way (kept for a while)."""
         self._retire(orphan.file)
 
-    def keep_discarded(self, text: str, document_path: str | None,
-                       file_format: dict[str, Any] | None = None) -> None:
-        """Keep text the writer discarded at a prompt in recovery/old/ a while."""
-        old = self.folder / "old"
-        try:
-            old.mkdir(exist_ok=True)
-            data = json.dumps(self.record(text, document_path, file_format),
-                              ensure_ascii=False).encode("utf-8")
-            atomic_write(old / f"discarded-{time.time_ns()}.json", data)
-            self._prune_old()
-        except OSError as exc:
-            log.warning("could not keep the discarded text: %s", exc)
-
     def _retire(self, path: Path) -> None:
         old = self.folder / "old"
         try:
             old.mkdir(exist_ok=True)
             os.replace(path, old / path.name)
             path.with_suffix(".lock").unlink(missing_ok=True)
-            self._prune_old()
+            _prune_old(old)
         except OSError as exc:
             log.warning("could not retire recovery copy %s: %s", path, exc)
-
-    def _prune_old(self) -> None:
-        """Keep the KEEP_OLD newest copies in recovery/old/ (by time, then name)."""
-        copies = sorted((self.folder / "old").glob("*.json"),
-                        key=lambda p: (p.stat().st_mtime_ns, p.name))
-        for stale in copies[:-KEEP_OLD]:
-            stale.unlink(missing_ok=True)
 
     def clear(self) -> None:
         """The document is saved (or empty): no copy is needed."""
@@ -140,3 +151,36 @@ class RecoverySession:
         """A clean exit: remove this session's copy and lock."""
         self.clear()
         self._lock.unlock()
+
+
+class RecoveryBar(QFrame):
+    """Above the editor while text from a crashed session waits (objectName
+    `recoveryBar`): what it is, Restore and Discard."""
+
+    restore_clicked = Signal()
+    discard_clicked = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("recoveryBar")
+        self.setFrameShape(QFrame.Shape.StyledPanel)
+        self.label = QLabel(self)
+        self.label.setWordWrap(True)
+        restore = QPushButton("Restore", self)
+        restore.setObjectName("restoreButton")
+        discard = QPushButton("Discard", self)
+        discard.setObjectName("discardRecoveryButton")
+        bar = QHBoxLayout(self)
+        bar.addWidget(self.label, 1)
+        bar.addWidget(restore)
+        bar.addWidget(discard)
+        self.hide()
+        restore.clicked.connect(self.restore_clicked)
+        discard.clicked.connect(self.discard_clicked)
+
+    def offer(self, orphan: RecoveredText, words: int) -> None:
+        """Show `orphan` (with its word count) until it is restored or discarded."""
+        self.label.setText(
+            "<b>Unsaved text was recovered</b> from a session that ended "
+            f"unexpectedly: {orphan.label}, {words:,} words.")
+        self.show()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt, Signal, Slot
 from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import (
@@ -20,11 +22,21 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["STOP_MODES", "SuggestionList", "SuggestionPane"]
+__all__ = ["STOP_MODES", "SuggestionList", "SuggestionPane", "SuggestionSettings"]
 
 # (label, SampleOptions.stop)
 STOP_MODES = [("characters", "length"), ("to end of line", "line"),
               ("to end of sentence", "sentence")]
+
+
+@dataclass(frozen=True)
+class SuggestionSettings:
+    """What the pane's controls say (and the app remembers between runs)."""
+
+    temperature: float = 0.5
+    length: int = 60  # characters, when `stop` is "length"
+    stop: str = "length"  # SampleOptions.stop: "length" | "line" | "sentence"
+    count: int = 3  # alternatives
 
 
 class _NumberedDelegate(QStyledItemDelegate):
@@ -190,20 +202,23 @@ class SuggestionPane(QWidget):
 
     # -- values ------------------------------------------------------------------
     @property
-    def temperature_value(self) -> float:
-        return self.temperature.value() / 100
-
-    @property
     def stop_mode(self) -> str:
+        """The length mode's SampleOptions.stop."""
         return str(self.length_mode.currentData())
 
-    def set_values(self, temperature: float, length: int, stop: str, count: int) -> None:
-        """Restore remembered settings (emits options_changed once at most)."""
-        self.temperature.setValue(round(temperature * 100))
-        self.length.setValue(length)
-        index = self.length_mode.findData(stop)
+    def settings(self) -> SuggestionSettings:
+        """The controls' values."""
+        return SuggestionSettings(self.temperature.value() / 100, self.length.value(),
+                                  self.stop_mode, self.count.value())
+
+    def apply_settings(self, settings: SuggestionSettings) -> None:
+        """Set the controls (remembered settings); each change emits
+        options_changed."""
+        self.temperature.setValue(round(settings.temperature * 100))
+        self.length.setValue(settings.length)
+        index = self.length_mode.findData(settings.stop)
         self.length_mode.setCurrentIndex(max(0, index))
-        self.count.setValue(count)
+        self.count.setValue(settings.count)
 
     # -- state -------------------------------------------------------------------
     def show_alternatives(self, alternatives: list[str], current: int) -> None:

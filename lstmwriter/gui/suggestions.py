@@ -4,14 +4,10 @@ rules are easy to test."""
 
 from __future__ import annotations
 
-import re
-
 from ..core.alternatives import is_blank, offered_alternatives
 from ..core.ghost import first_unit
 
-__all__ = ["SuggestionSet", "count_words", "next_word"]
-
-_WORDS = re.compile(r"\S+")
+__all__ = ["SuggestionSet", "next_word"]
 
 
 def next_word(text: str) -> str:
@@ -19,11 +15,6 @@ def next_word(text: str) -> str:
     breaks before the next word, and the word (`ghost.first_unit`, the unit the
     usefulness benchmark counts); all of it when no word is left."""
     return first_unit(text) or text
-
-
-def count_words(text: str) -> int:
-    """Words as a writer counts them: runs of non-space characters."""
-    return sum(1 for _ in _WORDS.finditer(text))
 
 
 class SuggestionSet:

@@ -4,8 +4,9 @@ the loss chart and the latest samples. Widgets only: the window runs the work.""
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import Qt, Signal, Slot
 from PySide6.QtGui import QFont
@@ -32,13 +33,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.config import PRESETS, preset_names, resolve_preset
+from ..core.config import PRESETS, ModelConfig, preset_names
 from ..core.device import available_devices
 from ..core.events import Finished, Progress, Sample
-from ..core.jobs import TrainRequest, preset_train_values
+from ..core.jobs import TrainingPreview, TrainRequest, preview_training
 from .loss_chart import LossChart
 
-__all__ = ["ADVANCED_FIELDS", "TrainingPanel", "format_duration"]
+if TYPE_CHECKING:
+    from .workers import TrainPlan
+
+__all__ = ["ADVANCED_FIELDS", "TrainingPanel", "TrainingSettings", "format_duration"]
 
 # (key, label, "model" | "train", kind, minimum, maximum, decimals)
 ADVANCED_FIELDS: list[tuple[str, str, str, type, float, float, int]] = [
@@ -48,7 +52,7 @@ ADVANCED_FIELDS: list[tuple[str, str, str, type, float, float, int]] = [
     ("dropout", "Dropout", "model", float, 0.0, 0.9, 2),
     ("seq_length", "Sequence length", "train", int, 1, 2048, 0),
     ("batch_size", "Batch size", "train", int, 1, 4096, 0),
-    ("learning_rate", "Learning rate", "train", float, 1e-5, 10.0, 5),
+    ("learning_rate", "Learning rate", "train", float, 1e-5, 1000.0, 5),  # ptb-*: 35
     ("epochs", "Epochs", "train", int, 1, 10_000, 0),
 ]
 _FIELD_NAMES = {
@@ -57,7 +61,17 @@ _FIELD_NAMES = {
     "seq_length": "seqLengthSpin", "batch_size": "batchSizeSpin",
     "learning_rate": "learningRateSpin", "epochs": "epochsSpin",
 }
-_TRAIN_DEFAULTS = {"seq_length": 64, "batch_size": 32, "learning_rate": 2e-3, "epochs": 50}
+
+
+@dataclass(frozen=True)
+class TrainingSettings:
+    """The panel's main choices (the app remembers all but the device)."""
+
+    corpus: str = ""  # the folder of the writer's texts
+    level: str = "char"  # "char" | "word"
+    preset: str = "auto"
+    time_limit: int = 30  # minutes; 0: no limit
+    device: str = "auto"
 
 
 def format_duration(seconds: float | None) -> str:
@@ -90,6 +104,7 @@ class TrainingPanel(QWidget):
         self._filling = False
         self._edited: set[str] = set()
         self._base_shape: dict[str, Any] = {}  # the default model's, for fine-tuning
+        self._base_level = "char"  # and its token level
         self._trained_name: str | None = None
         self._samples_step = -1
         self._samples: list[str] = []
@@ -141,7 +156,7 @@ class TrainingPanel(QWidget):
         self.device = QComboBox(self)
         self.device.setObjectName("deviceSelector")
         self.device.addItem("auto", "auto")
-        devices = available_devices()
+        self._devices = devices = available_devices()  # best first
         for name in devices:
             self.device.addItem(name, name)
         self.device.setEnabled(len(devices) > 1)
@@ -322,10 +337,32 @@ class TrainingPanel(QWidget):
         """Put a folder in the field (remembered one, or from a test)."""
         self.corpus_path.setText(path)
 
-    def set_default_model(self, shape: dict[str, Any] | None) -> None:
+    def focus_corpus(self) -> None:
+        """Put the keyboard focus in the folder field (where training starts)."""
+        self.corpus_path.setFocus()
+
+    def settings(self) -> TrainingSettings:
+        """The main choices as the widgets show them."""
+        return TrainingSettings(self.corpus, self.level_value,
+                                str(self.preset.currentData()), self.time_limit.value(),
+                                str(self.device.currentData()))
+
+    def apply_settings(self, settings: TrainingSettings) -> None:
+        """Show these choices (one the panel does not offer: its first); in this
+        order, as a preset may change the level."""
+        self.set_corpus(settings.corpus)
+        self.level.setCurrentIndex(max(0, self.level.findData(settings.level)))
+        self.preset.setCurrentIndex(max(0, self.preset.findData(settings.preset)))
+        self.time_limit.setValue(settings.time_limit)
+        self.device.setCurrentIndex(max(0, self.device.findData(settings.device)))
+
+    def set_default_model(self, shape: dict[str, Any] | None,
+                          level: str = "char") -> None:
         """Offer "start from the default model" only when it is installed; `shape` is
-        its config.json "model" entry, shown in the fields when fine-tuning it."""
+        its config.json "model" entry, shown in the fields when fine-tuning it, and
+        `level` its "level" (fine-tuning keeps it, whatever Tokens says)."""
         self._base_shape = shape or {}
+        self._base_level = level
         item = self.init.model().item(1)
         item.setEnabled(shape is not None)
         if shape is None and self.init.currentIndex() == 1:
@@ -428,15 +465,16 @@ class TrainingPanel(QWidget):
         self.notices.clear()
         self.notices.hide()
 
-    def show_plan(self, plan: dict[str, Any]) -> None:
-        model = plan["model"]
-        base = f", fine-tuning {plan['init_from']}" if plan.get("init_from") else ""
+    def show_plan(self, plan: TrainPlan) -> None:
+        """What the run trains, once its texts are read."""
+        model = plan.model
+        base = f", fine-tuning {plan.init_from}" if plan.init_from else ""
         self.status.setText(
-            f"Training <b>{_escape(plan['name'])}</b>: {plan['preset']}, "
-            f"{model['rnn_size']}×{model['num_layers']} LSTM, {plan['level']} level{base}")
+            f"Training <b>{_escape(plan.name)}</b>: {plan.preset}, "
+            f"{model.rnn_size}×{model.num_layers} LSTM, {plan.level} level{base}")
         self.progress.setRange(0, 1000)
         self.progress.setFormat("Starting…")
-        for point in plan.get("history") or []:  # a resumed run's earlier validations
+        for point in plan.history:  # a resumed run's earlier validations
             self.chart.add_point(point["step"], point.get("train_loss"),
                                  point.get("val_loss"))
 
@@ -516,35 +554,41 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("Failed")
 
     # -- advanced fields -----------------------------------------------------------
-    def _resolved_preset(self):
-        name = str(self.preset.currentData())
-        size = self._report["bytes"] if self._report else 0
-        accelerated = str(self.device.currentData()) not in ("cpu",) and any(
-            d != "cpu" for d in available_devices())
-        try:
-            return resolve_preset(name, size, self.level_value, accelerated)
-        except ValueError:
-            return None
+    def _preview(self) -> TrainingPreview:
+        """What a run started now would use, as core plans it; the corpus is not
+        read again (its size is the scan's) and `auto` is the best device offered."""
+        device = str(self.device.currentData())
+        fine_tune = bool(self.init.currentData() and self._base_shape)
+        return preview_training(
+            self.request(), self._report["bytes"] if self._report else 0,
+            self._devices[0] if device == "auto" else device,
+            ModelConfig.from_dict(self._base_shape) if fine_tune else None,
+            self._base_level if fine_tune else None)
 
     def _fill_advanced(self) -> None:
-        preset = self._resolved_preset()
-        if preset is None:
+        try:
+            plan = self._preview()
+        except ValueError as exc:  # Train would stop with the same message
+            self.preset_note.setText(f"<small><span style='color:#c0392b'>"
+                                     f"{_escape(str(exc))}</span></small>")
             return
+        preset = plan.preset
         if self.preset.currentData() == "auto":
             basis = "for this corpus" if self._report else "until a folder is read"
             self.preset_note.setText(f"<small>auto → {preset.name} ({basis}): "
                                      f"{preset.description}</small>")
         else:
             self.preset_note.setText(f"<small>{preset.description}</small>")
-        fine_tune = bool(self.init.currentData())
-        values = {**_TRAIN_DEFAULTS, **preset.model,
-                  **preset_train_values(preset, fine_tune),
-                  **(self._base_shape if fine_tune else {})}
+        values = {**plan.model, **plan.train.to_dict()}  # edited fields included
         self._filling = True
         try:
             for key, box in self.fields.items():
-                if key not in self._edited and key in values:
-                    box.setValue(values[key])
+                if key in self._edited and values[key] != box.value():
+                    self._edited.discard(key)  # fine-tuning keeps the base's shape
+                    font = QFont(box.font())
+                    font.setBold(False)
+                    box.setFont(font)
+                box.setValue(values[key])
         finally:
             self._filling = False
 

@@ -7,33 +7,29 @@ flag set directly from the GUI thread; a worker catches everything, emits
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import torch
 from PySide6.QtCore import QObject, Qt, QThread, Signal, Slot
 
-from ..core.checkpoint import atomic_write
+from ..core.config import ModelConfig, TrainConfig
 from ..core.corpus import CorpusError, prepare_corpus
+from ..core.documents import TextFormat, describe_save_error, write_document
+from ..core.errors import describe_error
 from ..core.ghost import GhostOptions, GhostPredictor
 from ..core.jobs import TrainRequest, plan_training
+from ..core.runs import find_unfinished_runs
 from ..core.sampling import SampleOptions, Sampler
 from ..core.store import ModelStore
-from ..core.training import (
-    CHECKPOINT_META,
-    CHECKPOINT_PREV_META,
-    Trainer,
-    TrainingControl,
-    read_checkpoint_meta,
-)
+from ..core.training import Trainer, TrainingControl
 from ..core.word_memory import load_memory
-from .documents import TextFormat, describe_save_error, write_document
+from .recovery import write_copy, write_discarded_copy
 
 if TYPE_CHECKING:
     from .adapt_worker import AdaptedWeights
@@ -41,39 +37,22 @@ if TYPE_CHECKING:
 __all__ = [
     "CorpusScanWorker",
     "FileWorker",
+    "LoadedModelInfo",
+    "ModelSource",
     "ModelTaskWorker",
     "SampleWorker",
     "SuggestRequest",
     "TaskWorker",
+    "TrainPlan",
     "TrainWorker",
     "UnfinishedRunsWorker",
     "WorkerThreads",
-    "describe_error",
-    "find_unfinished_runs",
+    "persistent_thread",
 ]
 
 log = logging.getLogger(__name__)
 
 Task = Callable[[Callable[[int, int], None], threading.Event], Any]
-
-
-def describe_error(exc: BaseException) -> str:
-    """A message for the user, never a traceback."""
-    text = str(exc).strip()
-    if isinstance(exc, torch.cuda.OutOfMemoryError):
-        return ("The GPU ran out of memory. Try a smaller model or batch size, or "
-                "train on the CPU.")
-    if isinstance(exc, MemoryError):
-        return "Out of memory. Try a smaller model or batch size."
-    if isinstance(exc, RuntimeError) and ("CUDA" in text or "cuDNN" in text):
-        first = text.splitlines()[0] if text else "unknown error"
-        return f"The GPU failed ({first}). Try training on the CPU."
-    if isinstance(exc, OSError) and exc.strerror:
-        where = f"{exc.filename}: " if exc.filename else ""
-        return f"{where}{exc.strerror}"
-    if isinstance(exc, (ValueError, OSError)) and text:
-        return text  # CorpusError and ModelFileError carry messages for people
-    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 class _Throttle:
@@ -149,6 +128,16 @@ class WorkerThreads(QObject):
             del self._running[thread]
 
 
+def persistent_thread(worker: QObject, name: str, parent: QObject) -> QThread:
+    """A long-lived thread, owned by `parent`, with `worker` moved to it (not yet
+    started). The owner quits and waits for it when it closes; the worker is then
+    freed with the owner, on the GUI thread (see WorkerThreads.start)."""
+    thread = QThread(parent)
+    thread.setObjectName(name)
+    worker.moveToThread(thread)
+    return thread
+
+
 class TaskWorker(QObject):
     """Runs `task(on_progress, cancel)` once; its result must be plain data.
 
@@ -211,32 +200,6 @@ class CorpusScanWorker(TaskWorker):
         super().__init__(scan, f"reading {folder}", task_id)
 
 
-def find_unfinished_runs(root: Path) -> list[dict[str, Any]]:
-    """Model folders under `root` whose last checkpoint says the run did not
-    finish (stopped, or the app was killed), newest first; each a dict with
-    `name`, `step`, `saved` (ISO time) and `corpus` (the folder it read)."""
-    runs: list[dict[str, Any]] = []
-    try:
-        folders = sorted(p for p in Path(root).iterdir() if p.is_dir())
-    except OSError:
-        return runs
-    for folder in folders:
-        if not any((folder / n).is_file() for n in (CHECKPOINT_META, CHECKPOINT_PREV_META)):
-            continue
-        try:
-            meta = read_checkpoint_meta(folder)
-        except (OSError, ValueError) as exc:  # damaged or foreign: nothing to offer
-            log.info("no resumable checkpoint in %s: %s", folder, exc)
-            continue
-        if meta.get("finished", True):
-            continue
-        runs.append({"name": folder.name, "step": int(meta.get("run", {}).get("step", 0)),
-                     "saved": str(meta.get("saved", "")),
-                     "corpus": str((meta.get("corpus") or {}).get("path", ""))})
-    runs.sort(key=lambda run: run["saved"], reverse=True)
-    return runs
-
-
 class UnfinishedRunsWorker(TaskWorker):
     """Looks for unfinished training runs in the store (reads each checkpoint's
     JSON, so off the GUI thread); the result is `find_unfinished_runs`'s list."""
@@ -247,14 +210,36 @@ class UnfinishedRunsWorker(TaskWorker):
 
 
 class ModelTaskWorker(TaskWorker):
-    """Import or export a model off the GUI thread (model files can be large)."""
+    """Import or export a model off the GUI thread (model files can be large):
+    runs `function(*args)`, a plain function of core.model_io; its result must
+    be plain data."""
+
+    def __init__(self, what: str, function: Callable[..., Any], *args: Any,
+                 task_id: int = 0) -> None:
+        super().__init__(lambda _progress, _cancel: function(*args), what, task_id)
+
+
+@dataclass(frozen=True)
+class TrainPlan:
+    """What a run trains, as planned once its texts are read (TrainWorker.planned)."""
+
+    name: str
+    model_dir: str
+    preset: str | None
+    level: str
+    model: ModelConfig
+    train: TrainConfig
+    corpus: dict[str, Any]  # the corpus report, as CorpusReport.to_dict() and preset
+    init_from: str | None = None  # the model it fine-tunes
+    # A resumed run's validations so far, for the loss chart.
+    history: list[dict[str, Any]] = field(default_factory=list)
 
 
 class TrainWorker(QObject):
     """plan_training (reads the corpus) then Trainer.run, on its own thread."""
 
     reading = Signal(int, int)  # files read, files in all
-    planned = Signal(dict)  # name, model_dir, preset, level, model, train, corpus
+    planned = Signal(object)  # TrainPlan
     progressed = Signal(object)  # Progress | Sample | CheckpointSaved | Finished | Failed
     noticed = Signal(str)  # a warning that does not stop the run (Trainer.notices)
     failed = Signal(str)  # message for the user
@@ -295,15 +280,11 @@ class TrainWorker(QObject):
                 outcome = "cancelled"
                 return
             self._trainer = Trainer(job)  # a resume may already have a notice
-            self.planned.emit({
-                "name": job.name, "model_dir": str(job.model_dir),
-                "preset": job.corpus.get("preset"), "level": job.tokenizer.level,
-                "model": job.model_config.to_dict(), "train": job.train_config.to_dict(),
-                "corpus": dict(job.corpus),
-                "init_from": job.init_from,
-                # A resumed run's validations so far, for the loss chart.
-                "history": [dict(h) for h in self._trainer.state.history],
-            })
+            self.planned.emit(TrainPlan(
+                job.name, str(job.model_dir), job.corpus.get("preset"),
+                job.tokenizer.level, job.model_config, job.train_config,
+                dict(job.corpus), job.init_from,
+                [dict(h) for h in self._trainer.state.history]))
             self._send_notices()
             outcome = self._trainer.run(self._on_event, self._control)
         except Exception as exc:
@@ -326,6 +307,29 @@ class TrainWorker(QObject):
         while self._notices_sent < len(notices):
             self.noticed.emit(notices[self._notices_sent])
             self._notices_sent += 1
+
+
+class ModelSource(Enum):
+    """Why a model is loaded for suggestions; it decides what a failure does."""
+
+    USER = "user"  # the writer chose it: a failure is shown
+    STARTUP = "startup"  # the last one used, else the default: falls back quietly
+    SNAPSHOT = "snapshot"  # the run being trained, saved: tried again later
+
+
+@dataclass(frozen=True)
+class LoadedModelInfo:
+    """The model suggestions come from, as the sample worker loaded it."""
+
+    name: str
+    path: str
+    level: str  # "char" | "word"
+    parameters: int
+    read_only: bool
+    spec: str  # what was asked for: a store name or a model folder
+    source: ModelSource
+    config: ModelConfig
+    load_id: int  # +1 per model loaded: adapted weights name the load
 
 
 @dataclass(frozen=True)
@@ -351,8 +355,8 @@ class SampleWorker(QObject):
     ghost_ready = Signal(int, str)  # request id, next piece of the best guess
     chunk_ready = Signal(int, object)  # request id, list[str]: new text per alternative
     request_done = Signal(int, str)  # request id, "done" | "cancelled" | "failed"
-    model_loaded = Signal(dict)  # name, path, level, parameters, spec, source, load_id
-    model_failed = Signal(str, str, str)  # the spec asked for, source, message
+    model_loaded = Signal(object)  # LoadedModelInfo
+    model_failed = Signal(str, object, str)  # the spec asked for, ModelSource, message
 
     ghost_options = GhostOptions()  # how the best guess is chosen (tests change it)
 
@@ -369,10 +373,10 @@ class SampleWorker(QObject):
         """The Sampler (tests read it while the worker is idle)."""
         return self._sampler
 
-    @Slot(str, str)
-    def load_model(self, spec: str, source: str) -> None:
+    @Slot(str, object)
+    def load_model(self, spec: str, source: ModelSource) -> None:
         """Load a store model (name) or a model folder (path); `source` says why
-        ("user", "startup", "snapshot") and comes back in the signals."""
+        and comes back in the signals."""
         try:
             loaded = ModelStore(self._store_root).load(spec)
             if self._sampler is None:
@@ -382,17 +386,15 @@ class SampleWorker(QObject):
             self._ghost = GhostPredictor(self._sampler, load_memory(loaded.path),
                                          self.ghost_options)
         except Exception as exc:
-            if source != "snapshot":
+            if source is not ModelSource.SNAPSHOT:  # one not saved yet is normal
                 log.exception("loading model %s failed", spec)
             self.model_failed.emit(spec, source, describe_error(exc))
             return
         self._load_id += 1
-        self.model_loaded.emit({
-            "name": loaded.name, "path": str(loaded.path), "level": loaded.level,
-            "parameters": loaded.model.num_parameters(), "read_only": loaded.read_only,
-            "spec": spec, "source": source, "model": loaded.model.config.to_dict(),
-            "load_id": self._load_id,
-        })
+        self.model_loaded.emit(LoadedModelInfo(
+            loaded.name, str(loaded.path), loaded.level,
+            loaded.model.num_parameters(), loaded.read_only, spec, source,
+            loaded.model.config, self._load_id))
 
     @Slot(object)
     def update_weights(self, adapted: AdaptedWeights) -> None:
@@ -454,10 +456,11 @@ class SampleWorker(QObject):
 
 class FileWorker(QObject):
     """Writes documents and recovery copies off the GUI thread (opening has its
-    own one-shot thread, document_controller.OpenWorker, so a read that hangs
+    own one-shot thread, opening.OpenWorker, so a read that hangs
     never holds up a save or a recovery copy)."""
 
-    written = Signal(int, str, str)  # request id, path, kind ("save" | "recovery")
+    # request id, path, kind: "save" | "recovery" | "removed" | "discarded"
+    written = Signal(int, str, str)
     failed = Signal(int, str, str, str)  # request id, path, kind, message
 
     @Slot(int, str, str, object)
@@ -475,9 +478,7 @@ class FileWorker(QObject):
     def write_recovery(self, request_id: int, path: str, record: dict) -> None:
         """Write a recovery copy (text plus where it belongs) as JSON."""
         try:
-            data = json.dumps(record, ensure_ascii=False).encode("utf-8")
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
-            atomic_write(Path(path), data)
+            write_copy(Path(path), record)
         except Exception as exc:
             log.warning("recovery copy %s failed: %s", path, exc)
             self.failed.emit(request_id, path, "recovery", describe_error(exc))
@@ -492,3 +493,21 @@ class FileWorker(QObject):
         except OSError as exc:
             log.warning("could not remove %s: %s", path, exc)
         self.written.emit(request_id, path, "removed")
+
+    @Slot(int, str, object)
+    def keep_discarded(self, request_id: int, folder: str, record: dict) -> None:
+        """Keep text the writer discarded at a prompt (a recovery record) in the
+        recovery folder's old/ for a while."""
+        try:
+            write_discarded_copy(Path(folder), record)
+        except Exception as exc:
+            log.warning("could not keep the discarded text: %s", exc)
+            self.failed.emit(request_id, folder, "discarded", describe_error(exc))
+            return
+        self.written.emit(request_id, folder, "discarded")
+
+    @Slot()
+    def finish(self) -> None:
+        """Queued after every write asked for so far: ends the thread once they
+        are done (QThread.quit would drop the writes still queued)."""
+        self.thread().quit()

@@ -76,8 +76,8 @@ def make_window(qtbot, monkeypatch):
         window.close()
         assert window._closing, "the window refused to close"
         assert not window.threads.busy()
-        assert window.sample_thread.isFinished()
-        assert window.file_thread.isFinished()
+        assert window.suggestions.sample_thread.isFinished()
+        assert window.documents.file_thread.isFinished()
 
 
 @pytest.fixture
@@ -85,8 +85,8 @@ def window_with_model(make_window, tiny_model, qtbot):
     """A window with the tiny model loaded (it is the only one in the store)."""
     window = make_window()
     window.show()
-    qtbot.waitUntil(lambda: window.model_info is not None, timeout=15_000)
-    assert window.model_info["name"] == tiny_model
+    qtbot.waitUntil(lambda: window.suggestions.model_info is not None, timeout=15_000)
+    assert window.suggestions.model_info.name == tiny_model
     return window
 
 
@@ -100,14 +100,14 @@ def wait_for_suggestions(qtbot, window, count: int | None = None, done: bool = T
     alternatives and, with `done`, the request has finished streaming."""
     count = count or window.pane.count.value()
     settle(qtbot, window)
-    assert window._request is not None, "no suggestion request was made"
+    assert window.suggestions._request is not None, "no suggestion request was made"
 
     def ready() -> bool:
-        request = window._request  # the latest (a model load asks again)
+        request = window.suggestions._request  # the latest (a model load asks again)
         shown = window.pane.list.count() == count and all(
             window.pane.list.item(i).text() for i in range(count))
         finished = request is not None and \
-            (window.last_request_done or (0, ""))[0] == request.request_id
+            (window.suggestions.last_request_done or (0, ""))[0] == request.request_id
         return shown and (finished or not done)
 
     qtbot.waitUntil(ready, timeout=15_000)

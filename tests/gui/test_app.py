@@ -1,4 +1,4 @@
-"""Start-up pieces: workers' error reports, the excepthook, resources, logging."""
+"""Start-up pieces: the excepthook, resources, logging, a worker's failure."""
 
 import sys
 import xml.dom.minidom
@@ -12,16 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 
 from lstmwriter.core.jobs import TrainRequest
 from lstmwriter.gui.app import app_icon, excepthook, log_dir, setup_logging
-from lstmwriter.gui.workers import TrainWorker, WorkerThreads, describe_error
-
-
-def test_error_messages_are_for_people():
-    assert "GPU ran out of memory" in describe_error(torch.cuda.OutOfMemoryError("x"))
-    assert "Out of memory" in describe_error(MemoryError())
-    assert "GPU failed" in describe_error(RuntimeError("CUDA error: device-side assert"))
-    assert describe_error(ValueError("no text files found")) == "no text files found"
-    assert describe_error(PermissionError(13, "Permission denied", "/x")) == \
-        "/x: Permission denied"
+from lstmwriter.gui.workers import TrainWorker, WorkerThreads
 
 
 class Recorder(QObject):

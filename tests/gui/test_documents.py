@@ -59,8 +59,8 @@ from lstmwriter.gui import create_window
 target = Path(sys.argv[1])
 window = create_window()
 loaded = []
-window.document_loaded.connect(loaded.append)
-window.open_file(str(target))
+window.documents.document_loaded.connect(loaded.append)
+window.documents.open_file(str(target))
 while not loaded:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 
@@ -75,7 +75,7 @@ def fsync(fd):
 
 os.fsync = fsync
 window.editor.setPlainText(sys.argv[2] * 20000)
-window.save_to(str(target))
+window.documents.save_to(str(target))
 while True:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 """
@@ -131,7 +131,7 @@ def test_kill_9_while_typing_loses_at_most_5_seconds(qtbot, make_window, tmp_pat
     w = make_window()
     w.show()
     assert w.recovery_bar.isVisible()
-    offered = w._orphans[0].text
+    offered = w.documents._orphans[0].text
     expected = "".join(f"w{i} " for i in range(must_keep + 1))
     assert offered.startswith(expected), (must_keep, offered[-40:])
     w.recovery_bar.findChild(QPushButton, "restoreButton").click()
@@ -187,13 +187,13 @@ def test_a_failed_save_keeps_the_old_file_and_the_text_unsaved(
     target.write_text("Saved before.\n", encoding="utf-8")
     w = make_window()
     w.show()
-    with qtbot.waitSignal(w.document_loaded, timeout=10_000):
-        w.open_file(str(target))
+    with qtbot.waitSignal(w.documents.document_loaded, timeout=10_000):
+        w.documents.open_file(str(target))
     w.editor.insertPlainText("More words, typed since.\n")
     assert w.editor.document().isModified()
 
     failing_save(kind, target)
-    w.save_to(str(target))
+    w.documents.save_to(str(target))
     qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")),
                     timeout=15_000)
     message = w.findChildren(QMessageBox, "errorDialog")[0].text()
@@ -205,8 +205,8 @@ def test_a_failed_save_keeps_the_old_file_and_the_text_unsaved(
     assert w.editor.document().isModified() and w.isWindowModified()
 
     monkeypatch.undo()  # the disk has room again: saving works
-    with qtbot.waitSignal(w.document_saved, timeout=10_000):
-        w.save_to(str(target))
+    with qtbot.waitSignal(w.documents.document_saved, timeout=10_000):
+        w.documents.save_to(str(target))
     assert target.read_text(encoding="utf-8") == w.editor.toPlainText()
     assert not w.editor.document().isModified()
 
@@ -218,11 +218,11 @@ def test_save_keeps_a_symlink_and_the_file_permissions(qtbot, make_window, tmp_p
     link = tmp_path / "link.txt"
     link.symlink_to(real)
     w = make_window()
-    with qtbot.waitSignal(w.document_loaded, timeout=10_000):
-        w.open_file(str(link))
+    with qtbot.waitSignal(w.documents.document_loaded, timeout=10_000):
+        w.documents.open_file(str(link))
     w.editor.insertPlainText("more ")
-    with qtbot.waitSignal(w.document_saved, timeout=10_000):
-        w.save()
+    with qtbot.waitSignal(w.documents.document_saved, timeout=10_000):
+        w.documents.save()
     assert link.is_symlink()
     assert real.read_text(encoding="utf-8") == "private\nmore "
     assert real.stat().st_mode & 0o777 == 0o600

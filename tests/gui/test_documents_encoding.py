@@ -10,8 +10,8 @@ from PySide6.QtCore import QTimer
 from PySide6.QtGui import QAction, QTextCursor
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from lstmwriter.gui import dialogs, main_window
-from lstmwriter.gui.documents import UTF8, TextFormat, read_document
+from lstmwriter.core.documents import TextFormat
+from lstmwriter.gui import dialogs, document_controller
 from lstmwriter.gui.recovery import recovery_dir
 
 # A French text as Windows writes it: cp1252, CRLF, no-break spaces before
@@ -20,13 +20,13 @@ FRENCH = "Café\u00a0: crème brûlée à 5\u00a0€\u00a0!\n« Déjà vu »… 
 
 
 def open_in(qtbot, window, path, encoding=""):
-    with qtbot.waitSignal(window.document_loaded, timeout=10_000):
-        window.open_file(str(path), encoding)
+    with qtbot.waitSignal(window.documents.document_loaded, timeout=10_000):
+        window.documents.open_file(str(path), encoding)
 
 
 def save(qtbot, window, path=None):
-    with qtbot.waitSignal(window.document_saved, timeout=10_000):
-        assert window.save_to(str(path or window.path))
+    with qtbot.waitSignal(window.documents.document_saved, timeout=10_000):
+        assert window.documents.save_to(str(path or window.documents.path))
 
 
 def type_at_end(window, text):
@@ -117,7 +117,7 @@ def test_declining_utf8_writes_nothing_and_keeps_the_text_unsaved(
     monkeypatch.setattr(dialogs, "ask_save_as_utf8",
                         lambda parent, name, enc, chars: asked.append(chars) or False)
     type_at_end(w, "Ω")
-    assert not w.save_to(str(path))
+    assert not w.documents.save_to(str(path))
     assert asked == [["Ω"]]
     assert path.read_bytes() == "caf\xe9\n".encode("latin-1")
     assert w.editor.document().isModified()
@@ -150,10 +150,10 @@ def test_reopen_with_another_encoding(qtbot, make_window, tmp_path, monkeypatch)
     open_in(qtbot, w, path)
     assert w.encoding_label.text() == "cp1252"  # detected wrongly: it is a guess
     assert "Привет" not in w.editor.toPlainText()
-    monkeypatch.setattr(main_window.QInputDialog, "getItem",
+    monkeypatch.setattr(document_controller.QInputDialog, "getItem",
                         lambda *args: ("cp1251", True))
     action = w.findChild(QAction, "reopenEncodingAction")
-    with qtbot.waitSignal(w.document_loaded, timeout=10_000):
+    with qtbot.waitSignal(w.documents.document_loaded, timeout=10_000):
         action.trigger()
     assert w.editor.toPlainText() == "Привет, мир!\n"
     assert w.encoding_label.text() == "cp1251"
@@ -161,7 +161,7 @@ def test_reopen_with_another_encoding(qtbot, make_window, tmp_path, monkeypatch)
     save(qtbot, w)
     assert path.read_bytes() == original
 
-    w.open_file(str(path), "utf-16")  # odd length: not UTF-16 at all
+    w.documents.open_file(str(path), "utf-16")  # odd length: not UTF-16 at all
     qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")), timeout=10_000)
     assert "not valid utf-16" in w.findChildren(QMessageBox, "errorDialog")[0].text()
     assert w.editor.toPlainText() == "Привет, мир!\n"  # the text open stays
@@ -174,9 +174,9 @@ def test_a_restored_copy_saves_in_its_file_encoding(qtbot, make_window, tmp_path
     first = make_window()
     open_in(qtbot, first, path)
     type_at_end(first, "à bientôt\n")
-    first.autosave_now()
-    qtbot.waitUntil(lambda: first._recovery_written, timeout=10_000)
-    record = json.loads(first.recovery.file.read_text(encoding="utf-8"))
+    first.documents.autosave_now()
+    qtbot.waitUntil(lambda: first.documents._recovery_written, timeout=10_000)
+    record = json.loads(first.documents.recovery.file.read_text(encoding="utf-8"))
     assert TextFormat.from_dict(record["file_format"]) == TextFormat("cp1252", False, "\r\n")
     # The same copy as a crashed session would leave it (no live lock).
     (recovery_dir() / "session-1-1.json").write_text(json.dumps(record), encoding="utf-8")
@@ -184,32 +184,16 @@ def test_a_restored_copy_saves_in_its_file_encoding(qtbot, make_window, tmp_path
     second = make_window()
     second.recovery_bar.findChild(type(second.training.train_button),
                                   "restoreButton").click()
-    assert second.path == str(path) and second.encoding_label.text() == "cp1252 · CRLF"
+    assert second.documents.path == str(path)
+    assert second.encoding_label.text() == "cp1252 · CRLF"
     save(qtbot, second)
     assert path.read_bytes() == "Ch\xe8re amie,\r\nà bientôt\r\n".encode("cp1252")
-
-
-@pytest.mark.parametrize("data", [
-    b"plain\nascii\n", "utf-8 ü\r\n".encode(), codecs.BOM_UTF8 + "bom ü\r".encode(),
-    "latin-1 \x81 byte".encode("latin-1"), "ünï\ncödé".encode("utf-16-le"),
-    codecs.BOM_UTF32_BE + "utf-32 ü".encode("utf-32-be"), b"",
-])
-def test_every_detected_format_writes_the_same_bytes(data):
-    from lstmwriter.gui.documents import encode_document
-
-    text, fmt, mixed = read_document(data)
-    assert "\r" not in text and not mixed
-    assert encode_document(text, fmt) == data
-    assert TextFormat.from_dict(fmt.to_dict()) == fmt
-    assert UTF8.label == "UTF-8"
 
 
 def test_mixed_line_endings_are_saved_with_the_most_common_and_said_so(
         qtbot, make_window, tmp_path):
     path = tmp_path / "mixed.txt"
-    path.write_bytes(b"one\r\ntwo\nthree\r\n")
-    text, fmt, mixed = read_document(path.read_bytes())
-    assert (text, fmt.newline, mixed) == ("one\ntwo\nthree\n", "\r\n", True)
+    path.write_bytes(b"one\r\ntwo\nthree\r\n")  # read: tests/core/test_documents.py
     w = make_window()
     open_in(qtbot, w, path)
     assert "mixed line endings: Save writes CRLF" in w.statusBar().currentMessage()

@@ -6,6 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
 from lstmwriter.core.store import ModelStore
+from lstmwriter.gui.workers import ModelSource
 
 from .conftest import train_tiny_model
 
@@ -59,7 +60,7 @@ def test_damaged_model_file_is_reported(qtbot, make_window, tiny_corpus):
     # Startup tries the only model quietly (status bar), then the writer picks it.
     qtbot.waitUntil(lambda: "Could not load" in w.statusBar().currentMessage(),
                     timeout=15_000)
-    assert w.model_info is None
+    assert w.suggestions.model_info is None
     index = w.model_selector.findText("broken")
     w.model_selector.setCurrentIndex(index)
     w.model_selector.activated.emit(index)
@@ -74,7 +75,7 @@ def test_model_folder_with_foreign_config_is_reported(qtbot, make_window, tmp_pa
     (foreign / "config.json").write_text(json.dumps({"hello": 1}), encoding="utf-8")
     w = make_window()
     w.show()
-    w.load_model(str(foreign), "user")
+    w.suggestions.load_model(str(foreign), ModelSource.USER)
     qtbot.waitUntil(lambda: bool(error_texts(w)), timeout=15_000)
     assert "not an lstmwriter model" in error_texts(w)[0]
     assert ModelStore().list() == []

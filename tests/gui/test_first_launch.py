@@ -11,8 +11,8 @@ pytestmark = pytest.mark.bundled_model
 def test_first_launch_loads_the_default_model_and_suggests(qtbot, make_window):
     w = make_window()
     w.show()
-    qtbot.waitUntil(lambda: bool(w.model_info) and w.model_info["name"] == "default",
-                    timeout=60_000)
+    qtbot.waitUntil(lambda: bool(w.suggestions.model_info)
+                    and w.suggestions.model_info.name == "default", timeout=60_000)
     assert w.model_selector.currentText() == "default"
     w.editor.setFocus()
     qtbot.keyClicks(w.editor, "It was the best of times, it was the ")

@@ -86,7 +86,7 @@ def test_no_ghost_when_unsure_but_alternatives_listed(qtbot, monkeypatch, make_w
     monkeypatch.setattr(SampleWorker, "ghost_options", GhostOptions(threshold=1.0))
     w = make_window()
     w.show()
-    qtbot.waitUntil(lambda: w.model_info is not None, timeout=15_000)
+    qtbot.waitUntil(lambda: w.suggestions.model_info is not None, timeout=15_000)
     type_text(qtbot, w, "The quick brown ")
     items = wait_for_suggestions(qtbot, w)
     assert len(items) == w.pane.count.value()
@@ -118,7 +118,7 @@ def test_adapting_changes_the_sampler_not_the_files(qtbot, window_with_model):
     loaded = ModelStore().load("tiny")
     probe = loaded.tokenizer.encode("The quick brown fox jumps over the lazy ")
     trained = _logits(Sampler(loaded).net, probe)
-    worker = w.sample_worker
+    worker = w.suggestions.sample_worker
 
     def adapted() -> bool:
         return not np.allclose(_logits(worker.sampler.net, probe), trained, atol=1e-4)

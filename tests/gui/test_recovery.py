@@ -18,8 +18,9 @@ window = create_window()
 window.show()
 window.editor.insertPlainText(sys.argv[1])
 written = []
-window.file_worker.written.connect(lambda rid, path, kind: written.append(kind))
-window.autosave_now()
+worker = window.documents.file_worker
+worker.written.connect(lambda rid, path, kind: written.append(kind))
+window.documents.autosave_now()
 while "recovery" not in written:
     app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
 os._exit(3)  # a crash: no closeEvent, no clean-up
@@ -39,7 +40,7 @@ def test_text_of_a_crashed_session_is_offered_and_restored(qtbot, make_window):
     w = make_window()
     w.show()
     assert w.recovery_bar.isVisible()
-    assert f"{len(TEXT.split())} words" in w.recovery_label.text()
+    assert f"{len(TEXT.split())} words" in w.recovery_bar.label.text()
     w.editor.insertPlainText("typed before restoring")
     restore = w.recovery_bar.findChild(type(w.training.train_button), "restoreButton")
     restore.click()
@@ -66,12 +67,12 @@ def test_declined_copy_is_not_offered_again(qtbot, make_window):
 def test_running_and_cleanly_closed_sessions_are_not_orphans(qtbot, make_window):
     first = make_window()
     first.editor.insertPlainText("still open in another window")
-    first.autosave_now()
-    qtbot.waitUntil(lambda: first._recovery_written, timeout=10_000)
+    first.documents.autosave_now()
+    qtbot.waitUntil(lambda: first.documents._recovery_written, timeout=10_000)
     second = make_window()  # the first one is alive: its copy is not an orphan
     assert second.recovery_bar.isHidden()
     first.editor.document().setModified(False)
     first.close()
-    assert not first.recovery.file.exists()  # a clean exit leaves no copy
+    assert not first.documents.recovery.file.exists()  # a clean exit leaves no copy
     third = make_window()
     assert third.recovery_bar.isHidden()

@@ -100,14 +100,14 @@ def test_new_keystroke_cancels_the_stale_generation(qtbot, window_with_model):
     w = window_with_model
     w.pane.length.setValue(400)  # long enough to be still streaming
     chunks: dict[int, list[list[str]]] = {}
-    w.sample_worker.chunk_ready.connect(
+    w.suggestions.sample_worker.chunk_ready.connect(
         lambda rid, pieces: chunks.setdefault(rid, []).append(list(pieces)))
     type_text(qtbot, w, "A writer writes")
     settle(qtbot, w)
-    first = w._request
+    first = w.suggestions._request
     qtbot.keyClicks(w.editor, " e")
     settle(qtbot, w)
-    latest = w._request
+    latest = w.suggestions._request
     assert first.cancel.is_set() and not latest.cancel.is_set()
     wait_for_suggestions(qtbot, w)
     # Only the latest request's chunks are on show; stale ones were dropped.
@@ -135,9 +135,9 @@ def test_word_level_model_suggests_words(qtbot, make_window, tiny_corpus):
     Trainer(job).run()
     w = make_window()
     w.show()
-    qtbot.waitUntil(lambda: bool(w.model_info) and w.model_info["level"] == "word",
-                    timeout=15_000)
-    assert w.sample_options().length == round(w.pane.length.value() / 5.5)
+    qtbot.waitUntil(lambda: bool(w.suggestions.model_info)
+                    and w.suggestions.model_info.level == "word", timeout=15_000)
+    assert w.suggestions.sample_options().length == round(w.pane.length.value() / 5.5)
     type_text(qtbot, w, "The quick brown fox ")
     items = wait_for_suggestions(qtbot, w)
     assert all(any(ch.isalpha() for ch in item) for item in items)

@@ -1,6 +1,6 @@
 """The suggestion rules without Qt: streaming, cycling, whole and partial takes."""
 
-from lstmwriter.gui.suggestions import SuggestionSet, count_words, next_word
+from lstmwriter.gui.suggestions import SuggestionSet, next_word
 
 
 def test_next_word_takes_leading_spaces_and_one_word():
@@ -10,11 +10,6 @@ def test_next_word_takes_leading_spaces_and_one_word():
     assert next_word("\nNext line") == "\nNext"
     assert next_word("   ") == "   "
     assert next_word("!") == "!"
-
-
-def test_count_words():
-    assert count_words("") == 0
-    assert count_words("  one two\nthree  ") == 3
 
 
 def test_streamed_pieces_accumulate_per_alternative():

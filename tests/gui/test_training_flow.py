@@ -2,6 +2,8 @@
 
 from PySide6.QtCore import Qt
 
+from lstmwriter.gui.workers import ModelSource
+
 from .conftest import wait_for_suggestions
 
 
@@ -9,7 +11,7 @@ def test_train_stop_load_suggest_accept_undo(qtbot, make_window, tiny_corpus):
     w = make_window()
     w.show()
     panel = w.training
-    assert w.model_info is None
+    assert w.suggestions.model_info is None
     assert "no model" in w.pane.status.text().lower()
 
     # Typing a path + Enter selects the folder just like the browse dialog.
@@ -42,7 +44,8 @@ def test_train_stop_load_suggest_accept_undo(qtbot, make_window, tiny_corpus):
     # No model was loaded before, so the new one loads by itself; the button
     # would do the same.
     qtbot.mouseClick(panel.load_trained, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: bool(w.model_info) and w.model_info["name"] == "mine",
+    qtbot.waitUntil(lambda: bool(w.suggestions.model_info)
+                    and w.suggestions.model_info.name == "mine",
                     timeout=15_000)
     assert w.model_selector.currentText() == "mine"
 
@@ -89,11 +92,13 @@ def test_suggestions_can_follow_the_training_snapshot(qtbot, window_with_model, 
     panel.name_edit.setText("fresh")
     panel.snapshot.setChecked(True)
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
-    qtbot.waitUntil(lambda: w.model_info["source"] == "snapshot", timeout=60_000)
-    assert w.model_info["name"] == "fresh"
+    qtbot.waitUntil(lambda: w.suggestions.model_info.source is ModelSource.SNAPSHOT,
+                    timeout=60_000)
+    assert w.suggestions.model_info.name == "fresh"
     assert "snapshot" in w.model_label.text()
     panel.snapshot.setChecked(False)  # back to the writer's own choice
-    qtbot.waitUntil(lambda: w.model_info["source"] == "user", timeout=15_000)
-    assert w.model_info["name"] == "tiny"
+    qtbot.waitUntil(lambda: w.suggestions.model_info.source is ModelSource.USER,
+                    timeout=15_000)
+    assert w.suggestions.model_info.name == "tiny"
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)

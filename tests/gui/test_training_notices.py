@@ -8,9 +8,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from lstmwriter.core.events import CheckpointSaved
 from lstmwriter.core.jobs import TrainRequest, plan_training
+from lstmwriter.core.runs import find_unfinished_runs
 from lstmwriter.core.store import ModelStore
 from lstmwriter.core.training import Trainer, TrainingControl
-from lstmwriter.gui.workers import find_unfinished_runs
 
 from .conftest import TINY_MODEL, TINY_TRAIN
 
@@ -37,8 +37,8 @@ def interrupted_run(corpus, name: str = "killed") -> None:
 
 
 def wait_until_idle(qtbot, w) -> None:
-    qtbot.waitUntil(lambda: w._train_worker is None and w.training.state == "idle",
-                    timeout=120_000)
+    qtbot.waitUntil(lambda: not w.training_controller.running
+                    and w.training.state == "idle", timeout=120_000)
 
 
 def test_an_unfinished_run_is_offered_and_resumes_with_its_notice(
@@ -81,8 +81,8 @@ def test_nan_roll_backs_are_shown_while_training(qtbot, make_window, tiny_corpus
     w = make_window()
     w.show()
     # With a model in use, the run's (huge-weighted) model is not loaded by itself.
-    qtbot.waitUntil(lambda: w.model_info is not None, timeout=15_000)
-    w._start_training(TrainRequest(
+    qtbot.waitUntil(lambda: w.suggestions.model_info is not None, timeout=15_000)
+    w.training_controller.start_training(TrainRequest(
         tiny_corpus, name="unstable", preset="char-tiny", model_overrides=TINY_MODEL,
         train_overrides={**TINY_TRAIN, "optimizer": "sgd", "learning_rate": 1e38,
                          "grad_clip": 0.0, "schedule": "plateau"}))
@@ -100,7 +100,7 @@ def test_a_stopped_run_can_be_resumed_later(qtbot, make_window, tiny_corpus):
     w.show()
     panel = w.training
     assert not panel.unfinished.isVisible()
-    w._start_training(TrainRequest(
+    w.training_controller.start_training(TrainRequest(
         tiny_corpus, name="stopped", preset="char-tiny", model_overrides=TINY_MODEL,
         train_overrides={**TINY_TRAIN, "epochs": 400}))
     qtbot.waitUntil(lambda: len(panel.chart.train) >= 2, timeout=60_000)
@@ -143,9 +143,9 @@ def test_folder_scan_runs_off_the_gui_thread_and_a_new_folder_cancels_it(
     w = make_window()
     w.show()
     summary = w.training.corpus_summary
-    w.scan_corpus(str(big))
+    w.training_controller.scan_corpus(str(big))
     assert summary.text().startswith("Reading")  # returned before the scan ended
-    w.scan_corpus(str(small))
+    w.training_controller.scan_corpus(str(small))
     qtbot.waitUntil(lambda: "<b>3</b> files" in summary.text(), timeout=30_000)
     qtbot.waitUntil(lambda: not w.threads.busy(), timeout=30_000)
     assert sorted(name for _, name, _ in calls) == ["big", "small"]

@@ -6,10 +6,12 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QMessageBox
 
+from lstmwriter.core.config import ModelConfig, TrainConfig
 from lstmwriter.core.events import Finished, Progress
 from lstmwriter.gui.loss_chart import LossChart, nice_ticks
 from lstmwriter.gui.messages import for_window
 from lstmwriter.gui.training_panel import TrainingPanel
+from lstmwriter.gui.workers import TrainPlan
 
 from .conftest import train_tiny_model
 
@@ -59,8 +61,9 @@ def test_a_resumed_run_keeps_its_earlier_history(qtbot):
     panel.start_run()
     history = [{"step": 50, "train_time": 3.0, "train_loss": 2.9, "val_loss": 2.7},
                {"step": 100, "train_time": 6.0, "train_loss": 2.4, "val_loss": 2.3}]
-    panel.show_plan({"name": "m", "preset": "char-tiny", "level": "char",
-                     "model": {"rnn_size": 16, "num_layers": 1}, "history": history})
+    panel.show_plan(TrainPlan("m", "/m", "char-tiny", "char",
+                              ModelConfig(vocab_size=20, rnn_size=16, num_layers=1),
+                              TrainConfig(), {}, history=history))
     assert panel.chart.valid == [(50.0, 2.7), (100.0, 2.3)]
     assert panel.chart.train == [(50.0, 2.9), (100.0, 2.4)]
 

@@ -30,8 +30,8 @@ def test_save_writes_the_text_without_ghost_text(qtbot, window_with_model, tmp_p
     w.editor.cycle(1)  # a sample as grey text (the tiny model has no best guess here)
     assert w.editor.ghost_text()
     target = tmp_path / "story.txt"
-    with qtbot.waitSignal(w.document_saved, timeout=10_000):
-        w.save_to(str(target))
+    with qtbot.waitSignal(w.documents.document_saved, timeout=10_000):
+        w.documents.save_to(str(target))
     assert target.read_text(encoding="utf-8") == "Ghosts stay out "
     assert not w.editor.document().isModified()
     assert w.windowTitle().startswith("story.txt")
@@ -42,14 +42,14 @@ def test_open_reads_utf8_and_legacy_text(qtbot, make_window, tmp_path):
     w = make_window()
     utf8 = tmp_path / "notes.md"
     utf8.write_text("Ünïcödé — fine\n", encoding="utf-8")
-    with qtbot.waitSignal(w.document_loaded, timeout=10_000):
-        w.open_file(str(utf8))
+    with qtbot.waitSignal(w.documents.document_loaded, timeout=10_000):
+        w.documents.open_file(str(utf8))
     assert w.editor.toPlainText() == "Ünïcödé — fine\n"
-    assert w.path == str(utf8)
+    assert w.documents.path == str(utf8)
     legacy = tmp_path / "old.txt"
     legacy.write_bytes("caf\xe9 cr\xe8me".encode("cp1252"))
-    with qtbot.waitSignal(w.document_loaded, timeout=10_000):
-        w.open_file(str(legacy))
+    with qtbot.waitSignal(w.documents.document_loaded, timeout=10_000):
+        w.documents.open_file(str(legacy))
     assert w.editor.toPlainText() == "café crème"
     assert "cp1252" in w.statusBar().currentMessage()
 
@@ -59,7 +59,7 @@ def test_open_of_a_binary_file_shows_an_error(qtbot, make_window, tmp_path):
     w.show()
     blob = tmp_path / "image.txt"
     blob.write_bytes(bytes(range(256)) * 4)
-    w.open_file(str(blob))
+    w.documents.open_file(str(blob))
     qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")), timeout=10_000)
     assert "not a text file" in w.findChildren(QMessageBox, "errorDialog")[0].text()
     assert w.editor.toPlainText() == ""
@@ -81,8 +81,8 @@ def test_settings_are_remembered(qtbot, make_window, window_with_model, tmp_path
     w.resize(760, 650)  # inside the offscreen screen (800 x 600)
     w.close()
     again = make_window()
-    qtbot.waitUntil(lambda: again.model_info is not None, timeout=15_000)
-    assert again.model_info["name"] == "tiny"
+    qtbot.waitUntil(lambda: again.suggestions.model_info is not None, timeout=15_000)
+    assert again.suggestions.model_info.name == "tiny"
     assert again.pane.temperature.value() == 85
     assert again.pane.count.value() == 5
     assert again.training.corpus_path.text() == str(tmp_path)

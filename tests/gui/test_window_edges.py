@@ -20,7 +20,7 @@ def test_ml5_export_says_why_not_before_the_folder_dialog(qtbot, window_with_mod
                         lambda *a, **k: ("ml5.js folder", True))
     monkeypatch.setattr(QFileDialog, "getExistingDirectory",
                         lambda *a, **k: asked.append(a) or "")
-    w._on_export_triggered()
+    w.models.ask_export()
     assert asked == []
     assert len(errors(w)) == 1 and "2-layer" in errors(w)[0]
 
@@ -41,7 +41,7 @@ def _in_manage_dialog(qtbot, window, action) -> None:
             dialog.reject()
 
     QTimer.singleShot(0, act)
-    window._on_manage_models_triggered()
+    window.models.manage()
     assert done
 
 
@@ -58,9 +58,9 @@ def test_use_button_follows_a_rename_in_manage(qtbot, make_window, tiny_corpus,
     path = train_tiny_model(tiny_corpus, "zora1")
     w = make_window()
     w.show()
-    qtbot.waitUntil(lambda: bool(w.model_info), timeout=15_000)
-    w.load_model("other")
-    qtbot.waitUntil(lambda: w.model_info["name"] == "other", timeout=15_000)
+    qtbot.waitUntil(lambda: bool(w.suggestions.model_info), timeout=15_000)
+    w.suggestions.load_model("other")
+    qtbot.waitUntil(lambda: w.suggestions.model_info.name == "other", timeout=15_000)
     w.training.show_finished(Finished(step=5, outcome="done", name="zora1",
                                       path=str(path), best_val_loss=2.5))
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("zora2", True))
@@ -72,13 +72,13 @@ def test_use_button_follows_a_rename_in_manage(qtbot, make_window, tiny_corpus,
     _in_manage_dialog(qtbot, w, rename)
     assert w.training.load_trained.text() == "Use “zora2” for suggestions"
     w.training.load_trained.click()
-    qtbot.waitUntil(lambda: w.model_info["name"] == "zora2", timeout=15_000)
+    qtbot.waitUntil(lambda: w.suggestions.model_info.name == "zora2", timeout=15_000)
     assert errors(w) == []
 
     monkeypatch.setattr(QMessageBox, "question",
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
-    w.load_model("other")
-    qtbot.waitUntil(lambda: w.model_info["name"] == "other", timeout=15_000)
+    w.suggestions.load_model("other")
+    qtbot.waitUntil(lambda: w.suggestions.model_info.name == "other", timeout=15_000)
     _in_manage_dialog(qtbot, w, lambda d: (_select(d, "zora2"), d.delete_button.click()))
     assert not w.training.load_trained.isVisibleTo(w.training)
 
