@@ -36,14 +36,16 @@ job = plan_training(TrainRequest(Path({corpus!r}), name="big", preset="char-medi
                          checkpoint_every=10**8)), ModelStore())
 trainer = Trainer(job)
 trainer.run()
-print(json.dumps({{"peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
-                   "steps": trainer.state.step}}))
+print(json.dumps({{
+    "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    "steps": trainer.state.step}}))
 """
 
 
 def generate(folder: Path, megabytes: float, files: int) -> int:
     """Write `files` files cut from the shared prose, ~megabytes in total."""
-    books = [p.read_text(encoding="utf-8") for p in sorted((SHARED / "data" / "prose").glob("*.txt"))]
+    books = [p.read_text(encoding="utf-8")
+             for p in sorted((SHARED / "data" / "prose").glob("*.txt"))]
     rng = random.Random(0)
     per_file = int(megabytes * 1e6 / files)
     total = 0
@@ -84,10 +86,13 @@ def main() -> None:
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     row = {"corpus_mb": round(size / 1e6, 1), "files": a.files,
-           "first_load_s": round(first_s, 2), "first_load_mb_per_s": round(size / 1e6 / first_s, 1),
-           "cached_reload_s": round(reload_s, 3), "train_peak_rss_mb": round(peak["peak_rss_mb"]),
+           "first_load_s": round(first_s, 2),
+           "first_load_mb_per_s": round(size / 1e6 / first_s, 1),
+           "cached_reload_s": round(reload_s, 3),
+           "train_peak_rss_mb": round(peak["peak_rss_mb"]),
            "train_steps": peak["steps"]}
-    print(json.dumps(row) if a.json else "\n".join(f"{k:22} {v}" for k, v in row.items()))
+    print(json.dumps(row) if a.json else
+          "\n".join(f"{k:22} {v}" for k, v in row.items()))
 
 
 if __name__ == "__main__":

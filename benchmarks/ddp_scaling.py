@@ -26,8 +26,8 @@ def measure(nproc: int, seconds: float, device: str, preset: str, batch: int) ->
                  "--nproc_per_node", str(nproc), "-m", "lstmwriter"])
     out = subprocess.run(
         [*launcher, "train", str(CORPUS), "--name", f"ddp{nproc}", "--preset", preset,
-         "--batch-size", str(batch), "--max-time", str(seconds), "--eval-every", "100000",
-         "--device", device, "--json"],
+         "--batch-size", str(batch), "--max-time", str(seconds),
+         "--eval-every", "100000", "--device", device, "--json"],
         capture_output=True, text=True, check=True).stdout
     rates = [json.loads(x)["tokens_per_s"] for x in out.splitlines()
              if x.startswith('{"event": "progress"')]

@@ -30,7 +30,8 @@ def run(corpus: Path, init: str | None, minutes: float, threads: int,
     overrides = dict(**extra, max_time=minutes * 60, eval_every_seconds=60,
                      epochs=1000, threads=threads, device="cpu", valid_fraction=0.1,
                      checkpoint_every=10**8, sample_length=0)
-    request = TrainRequest(corpus=corpus, name="scratch" if init is None else "finetuned",
+    request = TrainRequest(corpus=corpus,
+                           name="scratch" if init is None else "finetuned",
                            init=init, train_overrides=overrides, preset=preset,
                            model_overrides=model_overrides or {})
     job = plan_training(request, ModelStore())
@@ -47,9 +48,11 @@ def run(corpus: Path, init: str | None, minutes: float, threads: int,
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--corpus", type=Path, default=SHARED / "data" / "zora_neale_hurston")
+    ap.add_argument("--corpus", type=Path,
+                    default=SHARED / "data" / "zora_neale_hurston")
     ap.add_argument("--minutes", type=float, default=5)
-    ap.add_argument("--base", default="default", help="model to fine-tune (name or path)")
+    ap.add_argument("--base", default="default",
+                    help="model to fine-tune (name or path)")
     ap.add_argument("--preset", default="auto",
                     help="preset of both runs (fine-tuning keeps the base's shape)")
     ap.add_argument("--threads", type=int, default=2)
@@ -78,12 +81,14 @@ def main() -> None:
         model = {"dropout": a.finetune_dropout} if init and a.finetune_dropout else {}
         marks, curves[label], job = run(a.corpus, init, a.minutes, a.threads, model,
                                         a.preset, **extra)
-        row = {"run": label, "model": f"{job.model_config.rnn_size}x{job.model_config.num_layers}",
+        row = {"run": label,
+               "model": f"{job.model_config.rnn_size}x{job.model_config.num_layers}",
                "learning_rate": job.train_config.learning_rate,
                "dropout": job.model_config.dropout,
                "schedule": job.train_config.schedule, "val_loss_by_minute": marks}
         print(json.dumps(row) if a.json else
-              f"{label:10} {row['model']:6} " + "  ".join(f"{m:.1f} min {v:.3f}" for m, v in marks),
+              f"{label:10} {row['model']:6} "
+              + "  ".join(f"{m:.1f} min {v:.3f}" for m, v in marks),
               flush=True)
     if a.plot:
         import matplotlib

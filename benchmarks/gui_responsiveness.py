@@ -1,13 +1,15 @@
 """GUI responsiveness: event-loop stalls and keystroke-to-suggestion latency in the
 real window, idle and while a training run goes on in it.
 
-    python benchmarks/gui_responsiveness.py [--seconds 40] [--out benchmarks/gui_results.md]
+    python benchmarks/gui_responsiveness.py [--seconds 40] \
+        [--out benchmarks/gui_results.md]
 
 The window is the app's own (`lstmwriter.gui.create_window()`, offscreen unless
 QT_QPA_PLATFORM says otherwise), set up as `run_app` does (torch threads = cores
-- 1, tune_malloc, then `settle_runtime` once the window is up). Suggestions come from the bundled default model, or, until it
-exists, a random-weight model of its planned size (256 x 2 LSTM, embedding 64,
-Western character set): latency does not depend on the weights' values.
+- 1, tune_malloc, then `settle_runtime` once the window is up). Suggestions come
+from the bundled default model, or, until it exists, a random-weight model of
+its planned size (256 x 2 LSTM, embedding 64, Western character set): latency
+does not depend on the weights' values.
 
 Each phase types prose into the editor with real key events (QTest.keyClick)
 at a fast typist's pace (one key every 120 ms, 100 words a minute), with
@@ -81,7 +83,8 @@ def suggestion_model() -> str:
     tokenizer = CharTokenizer(western_charset())
     model = LSTMLanguageModel(ModelConfig(tokenizer.vocab_size, 256, 2, 64))
     store = ModelStore()
-    save_model_dir(store.root / "random-256x2", model, tokenizer, {"name": "random-256x2"})
+    save_model_dir(store.root / "random-256x2", model, tokenizer,
+                   {"name": "random-256x2"})
     return "random-256x2"
 
 
@@ -237,7 +240,8 @@ def main() -> int:
     panel.set_corpus(str(args.corpus))
     panel.preset.setCurrentIndex(panel.preset.findData(args.preset))
     panel.time_limit.setValue(0)
-    log(f"start: clicking Train while typing, then typing for {args.start_seconds:.0f} s")
+    log("start: clicking Train while typing, then typing for "
+        f"{args.start_seconds:.0f} s")
     window.editor.setFocus()
     keys = type_for(app, probe, args.start_seconds, first=panel.train_button.click)
     results.append(summary("start", probe, keys))
@@ -280,24 +284,28 @@ def main() -> int:
 
 def markdown(info: dict, results: list[dict]) -> str:
     lines = [
-        ("| phase | keys | stall p50 | stall p99 | stall max | first char p50 | p90 | max "
-         "| keys w/o suggestion |"),
+        ("| phase | keys | stall p50 | stall p99 | stall max | first char p50 "
+         "| p90 | max | keys w/o suggestion |"),
         "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
         lines.append(
-            f"| {r['phase']} | {r['keys']} | {r['stall_p50_ms']} ms | {r['stall_p99_ms']} ms "
+            f"| {r['phase']} | {r['keys']} | {r['stall_p50_ms']} ms "
+            f"| {r['stall_p99_ms']} ms "
             f"| {r['stall_max_ms']} ms | {r['first_char_p50_ms']} ms | "
             f"{r['first_char_p90_ms']} ms | {r['first_char_max_ms']} ms | "
             f"{r['keys_without_suggestion']} |")
     training = next((r for r in results if r["phase"] == "training"), {})
     lines += [
         "",
-        (f"Targets: stall p99 <= 30 ms and max <= 100 ms; first character p50 <= 50 ms. "
+        (f"Targets: stall p99 <= 30 ms and max <= 100 ms; "
+         f"first character p50 <= 50 ms. "
          f"Machine: {info['cpu_cores']} cores, torch threads {info['torch_threads']}, "
-         f"load average at the end {tuple(round(x, 2) for x in info['load_avg'] or ())}, "
+         f"load average at the end "
+         f"{tuple(round(x, 2) for x in info['load_avg'] or ())}, "
          f"Qt platform {info['qt_platform']}, GIL switch interval "
-         f"{info['switch_interval_ms']:g} ms. Suggestions from {info['suggestion_model']}; "
+         f"{info['switch_interval_ms']:g} ms. "
+         f"Suggestions from {info['suggestion_model']}; "
          f"training preset {training.get('training_preset')} at "
          f"{training.get('training_tokens_per_s')} tokens/s while typing."),
     ]

@@ -194,7 +194,8 @@ def single_step_costs(loaded: LoadedModel, doc: str, reps: int) -> dict[str, flo
     x = torch.randn(1, 1, config.input_size)
     state = model.init_state(1)
     cells = [torch.nn.LSTMCell(config.input_size if i == 0 else config.rnn_size,
-                               config.rnn_size).eval() for i in range(config.num_layers)]
+                               config.rnn_size).eval()
+             for i in range(config.num_layers)]
     h = [torch.zeros(1, config.rnn_size) for _ in cells]
 
     def cell_step() -> None:
@@ -271,7 +272,8 @@ def flat_ratios(rows: list[dict]) -> list[dict]:
         if row["doc_chars"] != DOC_LENGTHS[-1]:
             continue
         short = next(r for r in rows if r["model"] == row["model"] and
-                     r["training"] == row["training"] and r["doc_chars"] == DOC_LENGTHS[0])
+                     r["training"] == row["training"] and
+                     r["doc_chars"] == DOC_LENGTHS[0])
         out.append({"model": row["model"], "training": row["training"],
                     "ratio": round(row["p50_ms"] / short["p50_ms"], 3)})
     return out
@@ -285,14 +287,16 @@ def print_table(rows, flats, steps, info) -> None:
           "| chars/s per alt (3 together) | same, per CPU second | cold start |")
     print("|---|---:|---|---:|---:|---:|---:|---:|---:|")
     for r in rows:
-        print(f"| {r['model']} | {r['doc_chars']:,} | {'yes' if r['training'] else 'no'} "
+        print(f"| {r['model']} | {r['doc_chars']:,} "
+              f"| {'yes' if r['training'] else 'no'} "
               f"| {r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms "
               f"| {r['chars_per_s']:,.0f} | {r['chars_per_cpu_s']:,.0f} "
               f"| {r['cold_start_ms']:.0f} ms |")
     print("\n| model | training | p50 at 20,000 / p50 at 100 |")
     print("|---|---|---:|")
     for f in flats:
-        print(f"| {f['model']} | {'yes' if f['training'] else 'no'} | {f['ratio']:.2f} |")
+        print(f"| {f['model']} | {'yes' if f['training'] else 'no'} "
+              f"| {f['ratio']:.2f} |")
     print("\nSingle step, batch 1, idle (median ms):\n")
     names = list(next(iter(steps.values())))
     print("| model | " + " | ".join(names) + " |")
@@ -324,7 +328,8 @@ def main() -> int:
     doc_text, typed = text[:DOC_LENGTHS[-1]], text[DOC_LENGTHS[-1]:]
     info = {"cpus": os.cpu_count(), "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
-            "load_average": round(os.getloadavg()[0], 2), "python": platform.python_version()}
+            "load_average": round(os.getloadavg()[0], 2),
+            "python": platform.python_version()}
 
     log("single steps (idle) ...")
     steps = {describe(m): single_step_costs(m, doc_text, step_reps) for m in models}

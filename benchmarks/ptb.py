@@ -52,10 +52,12 @@ def main() -> None:
     test = cli("eval", name, str(PTB / "ptb.test.txt"), "--json", "--device",
                "cpu" if a.device == "auto" else a.device)[-1]
     row = {"preset": name, "test_perplexity": round(test["perplexity"], 2),
-           "published": PUBLISHED[a.preset], "best_val_loss": events[-1]["best_val_loss"],
+           "published": PUBLISHED[a.preset],
+           "best_val_loss": events[-1]["best_val_loss"],
            "steps": events[-1]["step"], "wall_s": round(wall),
            "tokens_per_s": round(sorted(rates)[len(rates) // 2]) if rates else None}
-    print(json.dumps(row) if a.json else "\n".join(f"{k:16} {v}" for k, v in row.items()))
+    print(json.dumps(row) if a.json else
+          "\n".join(f"{k:16} {v}" for k, v in row.items()))
 
 
 if __name__ == "__main__":

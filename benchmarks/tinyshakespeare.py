@@ -52,11 +52,12 @@ def run_once(name: str, minutes: float, threads: int, schedule: str | None = Non
     # Validation at the app's own cadence (it drives the plateau schedule), plus once at
     # every whole minute of training time for the marks reported here.
     config = TrainConfig(**{**train, "max_time": minutes * 60,
-                            "eval_every_seconds": 60, "epochs": 1000, "sample_length": 0,
-                            "threads": threads, "device": "cpu",
+                            "eval_every_seconds": 60, "epochs": 1000,
+                            "sample_length": 0, "threads": threads, "device": "cpu",
                             "checkpoint_every": 10**8, "max_eval_tokens": 10**7})
     job = TrainingJob(name="ts", model_dir=Path(tempfile.mkdtemp()) / "ts",
-                      train_ids=train_ids, valid_ids=valid_ids, tokenizer=corpus.tokenizer,
+                      train_ids=train_ids, valid_ids=valid_ids,
+                      tokenizer=corpus.tokenizer,
                       model_config=ModelConfig(vocab_size=corpus.tokenizer.vocab_size,
                                                **model),
                       train_config=config, corpus=corpus.report.to_dict())
@@ -91,7 +92,8 @@ def main() -> None:
         row = {"preset": name, "corpus": a.corpus.name, "minutes": list(minutes),
                "val_loss": losses, "repeats": a.repeats, "threads": a.threads}
         print(json.dumps(row) if a.json else
-              f"{name:12} " + "  ".join(f"{k} min {v:.3f}" for k, v in zip(minutes, losses)),
+              f"{name:12} "
+              + "  ".join(f"{k} min {v:.3f}" for k, v in zip(minutes, losses)),
               flush=True)
     if a.plot:
         plot(curves, a.plot)

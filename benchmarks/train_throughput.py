@@ -1,10 +1,12 @@
 """Training throughput (characters/s) of lstmwriter's trainer against the plain-PyTorch
 reference (../shared/bench/ref_char_lstm.py), same config and threads, side by side.
 
-    python benchmarks/train_throughput.py [--seconds 20] [--repeats 3] [--sizes 128 256 512]
+    python benchmarks/train_throughput.py [--seconds 20] [--repeats 3] \
+        [--sizes 128 256 512]
 
-Each repeat runs the reference and lstmwriter one after the other (alternating order), so
-machine noise hits both; the table shows medians and the ratio ours / reference.
+Each repeat runs the reference and lstmwriter one after the other (alternating
+order), so machine noise hits both; the table shows medians and the ratio
+ours / reference.
 """
 
 from __future__ import annotations
@@ -41,7 +43,8 @@ job = TrainingJob(name="bench", model_dir=Path(tempfile.mkdtemp()) / "bench",
 trainer = Trainer(job)
 trainer.run()
 warm = trainer.step_times[5:] or trainer.step_times
-print(json.dumps({{"chars_per_s": 32 * 128 / statistics.median(warm), "steps": len(warm)}}))
+print(json.dumps({{"chars_per_s": 32 * 128 / statistics.median(warm),
+                   "steps": len(warm)}}))
 """
 
 
@@ -54,8 +57,9 @@ def ours(size: int, seconds: float, threads: int) -> float:
 
 
 def reference(size: int, seconds: float, threads: int) -> float:
-    lines = run_reference("--corpus", str(CORPUS), "--hidden", str(size), "--layers", "2",
-                          "--batch", "32", "--seq", "128", "--seconds", str(seconds),
+    lines = run_reference("--corpus", str(CORPUS), "--hidden", str(size),
+                          "--layers", "2", "--batch", "32", "--seq", "128",
+                          "--seconds", str(seconds),
                           "--threads", str(threads), "--mallopt")
     return lines[-1]["chars_per_s"]
 
@@ -75,8 +79,10 @@ def main() -> None:
         for r in range(a.repeats):
             pair = [("ref", reference), ("ours", ours)]
             for label, fn in (pair if r % 2 == 0 else pair[::-1]):
-                (ref_runs if label == "ref" else our_runs).append(fn(size, a.seconds, a.threads))
-        row = {"config": f"{size}x2 b32 s128", "reference_chars_per_s": median(ref_runs),
+                (ref_runs if label == "ref" else our_runs).append(
+                    fn(size, a.seconds, a.threads))
+        row = {"config": f"{size}x2 b32 s128",
+               "reference_chars_per_s": median(ref_runs),
                "lstmwriter_chars_per_s": median(our_runs),
                "ratio": median(our_runs) / median(ref_runs),
                "reference_runs": [round(x) for x in ref_runs],
@@ -84,7 +90,8 @@ def main() -> None:
         rows.append(row)
         print(json.dumps(row) if a.json else
               f"{row['config']:16} reference {row['reference_chars_per_s']:9,.0f}  "
-              f"lstmwriter {row['lstmwriter_chars_per_s']:9,.0f}  ratio {row['ratio']:.3f}  "
+              f"lstmwriter {row['lstmwriter_chars_per_s']:9,.0f}  "
+              f"ratio {row['ratio']:.3f}  "
               f"(runs {row['reference_runs']} vs {row['lstmwriter_runs']})", flush=True)
 
 

@@ -41,6 +41,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "benchmarks"))
 
 from latency import BackgroundTraining  # noqa: E402
+
 from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
 from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit  # noqa: E402
@@ -69,7 +70,8 @@ class TrigramCompleter:
             bi.update(zip(w, w[1:]))
             tri.update(zip(w, w[1:], w[2:]))
         self.uni = uni
-        self.followers: dict[tuple, list[tuple[int, str]]] = collections.defaultdict(list)
+        self.followers: dict[tuple, list[tuple[int, str]]] = (
+            collections.defaultdict(list))
         for (a, b), n in bi.items():
             self.followers[(a,)].append((n, b))
         for (a, b, c), n in tri.items():
@@ -258,8 +260,8 @@ def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
         mine, mine_late = type_text(text, start, end, lstm, context_from, split,
                                     timed=True, on_position=on_position)
     base, base_late = type_text(text, start, end, baseline.ghost, context_from, split)
-    bpc, bpc_late = bits_per_char(store, model, text[context_from:], start - context_from,
-                                  end - context_from,
+    bpc, bpc_late = bits_per_char(store, model, text[context_from:],
+                                  start - context_from, end - context_from,
                                   split - context_from if split else None, adapt)
     out = {**mine.summary(), "baseline_ksr": round(base.ksr, 4),
            "ratio": round(mine.ksr / base.ksr, 3) if base.ksr else None,
@@ -346,7 +348,8 @@ def main() -> None:
     parser.add_argument("--chars", type=int, default=10_000,
                         help="characters to type (default 10,000)")
     parser.add_argument("--baseline-corpus", type=Path,
-                        help="the trigram's training text (default: the model's corpus)")
+                        help="the trigram's training text "
+                        "(default: the model's corpus)")
     parser.add_argument("--no-adapt", dest="adapt", action="store_false",
                         help="do not adapt the model to the document as it is typed "
                         "(the app does, by default)")

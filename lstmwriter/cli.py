@@ -25,7 +25,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A writing assistant that learns your style. Without a command, "
         "opens the desktop app.",
     )
-    parser.add_argument("--version", action="version", version=f"lstmwriter {__version__}")
+    parser.add_argument("--version", action="version",
+                        version=f"lstmwriter {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     for module in COMMANDS:
         module.add_parser(sub)

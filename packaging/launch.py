@@ -1,4 +1,5 @@
-"""Entry script for the frozen (PyInstaller) app: the same as the `lstmwriter` command."""
+"""Entry script for the frozen (PyInstaller) app: the same as the `lstmwriter`
+command."""
 
 import sys
 

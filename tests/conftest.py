@@ -31,7 +31,8 @@ def tiny_corpus(tmp_path) -> Path:
     """A folder with two small text files."""
     folder = tmp_path / "corpus"
     folder.mkdir()
-    (folder / "a.txt").write_text(CORPUS_TEXT[: len(CORPUS_TEXT) // 2], encoding="utf-8")
+    (folder / "a.txt").write_text(CORPUS_TEXT[: len(CORPUS_TEXT) // 2],
+                                  encoding="utf-8")
     (folder / "b.md").write_text(CORPUS_TEXT[len(CORPUS_TEXT) // 2 :], encoding="utf-8")
     return folder
 

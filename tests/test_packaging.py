@@ -26,7 +26,8 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
     subprocess.run([python, "-m", "pip", "install", "--quiet", "--no-deps", str(wheel)],
                    check=True, capture_output=True)
     env = {**os.environ, "XDG_DATA_HOME": str(tmp_path / "d"),
-           "XDG_CACHE_HOME": str(tmp_path / "c"), "XDG_CONFIG_HOME": str(tmp_path / "f")}
+           "XDG_CACHE_HOME": str(tmp_path / "c"),
+           "XDG_CONFIG_HOME": str(tmp_path / "f")}
     exe = env_dir / "bin" / "lstmwriter"
     version = subprocess.run([exe, "--version"], capture_output=True, text=True,
                              check=True, env=env, cwd=tmp_path)
@@ -39,8 +40,10 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
                                env=env, cwd=tmp_path, timeout=120)
     assert generated.returncode == 0, generated.stderr
     assert len(generated.stdout.strip()) >= 20
-    where = subprocess.run([python, "-c", "import lstmwriter; print(lstmwriter.__file__)"],
-                           capture_output=True, text=True, check=True, env=env, cwd=tmp_path)
+    where = subprocess.run([python, "-c",
+                            "import lstmwriter; print(lstmwriter.__file__)"],
+                           capture_output=True, text=True, check=True, env=env,
+                           cwd=tmp_path)
     assert str(env_dir) in where.stdout  # ran from the wheel, not the source tree
 
 

@@ -23,5 +23,6 @@ assert len(received) == 5000
 
 
 def test_five_thousand_signal_emits_exit_cleanly():
-    result = subprocess.run([sys.executable, "-c", CODE], capture_output=True, timeout=120)
+    result = subprocess.run([sys.executable, "-c", CODE], capture_output=True,
+                            timeout=120)
     assert result.returncode == 0, result.stderr.decode()[-500:]

@@ -3,8 +3,8 @@
     xvfb-run -a -s "-screen 0 1600x1000x24" python \
         docs/screenshots/make_ghost_screenshots.py [OUT_DIR]
 
-Loads the bundled default model (training panel hidden); uses the platformdirs folders as set (point
-XDG_* at scratch folders so no remembered settings get in).
+Loads the bundled default model (training panel hidden); uses the platformdirs
+folders as set (point XDG_* at scratch folders so no remembered settings get in).
 """
 
 from __future__ import annotations

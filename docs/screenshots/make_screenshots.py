@@ -1,6 +1,7 @@
 """Take the screenshots in docs/screenshots/ from the real window.
 
-    xvfb-run -a -s "-screen 0 1400x1000x24" python docs/screenshots/make_screenshots.py \
+    xvfb-run -a -s "-screen 0 1400x1000x24" python \
+        docs/screenshots/make_screenshots.py \
         --model NAME_OR_FOLDER --corpus FOLDER [--out docs/screenshots]
 
 Uses the user's platformdirs folders as they are set (point XDG_DATA_HOME etc.

@@ -1,9 +1,10 @@
-"""CLI subcommands: each module has `add_parser(subparsers)` setting `run(args) -> int`."""
+"""CLI subcommands: each module has `add_parser(subparsers)` setting
+`run(args) -> int`."""
 
 from __future__ import annotations
 
-from .common import UsageError
 from . import evaluate, generate, models, train
+from .common import UsageError
 
 __all__ = ["COMMANDS", "UsageError"]
 

@@ -42,7 +42,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--length", default="200", metavar="N",
                    help="tokens per alternative (default 200)")
     p.add_argument("--num", default="1", metavar="K",
-                   help=f"alternatives, generated together (default 1, at most {MAX_NUM})")
+                   help="alternatives, generated together "
+                   f"(default 1, at most {MAX_NUM})")
     p.add_argument("--top-k", default="0", metavar="K",
                    help="sample among the K likeliest tokens only (default 0 = off)")
     p.add_argument("--top-p", default="1.0", metavar="P",
@@ -94,7 +95,8 @@ def run(args: argparse.Namespace) -> int:
     options = options_from_args(args)
     seed = args.seed
     if seed is not None and not seed:
-        raise UsageError("the seed text is empty (leave out --seed to start a new text)")
+        raise UsageError("the seed text is empty "
+                         "(leave out --seed to start a new text)")
     if seed is not None and len(seed) > MAX_SEED_CHARS:
         raise UsageError(f"the seed text has {len(seed):,} characters; at most "
                          f"{MAX_SEED_CHARS:,} are allowed")

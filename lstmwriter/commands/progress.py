@@ -15,7 +15,8 @@ def _clock(seconds: float | None) -> str:
         return "?"
     seconds = int(seconds)
     h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60}:{rest % 60:02d}"
+    return (f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h
+            else f"{rest // 60}:{rest % 60:02d}")
 
 
 class ProgressLine:
@@ -37,7 +38,8 @@ class ProgressLine:
         elif isinstance(event, Failed):
             self._line(f"error: {event.message}")
         elif isinstance(event, Finished):
-            best = f"{event.best_val_loss:.4f}" if event.best_val_loss is not None else "-"
+            best = (f"{event.best_val_loss:.4f}" if event.best_val_loss is not None
+                    else "-")
             self._line(f"{event.outcome}: model {event.name!r} saved in {event.path} "
                        f"(best validation loss {best})")
 

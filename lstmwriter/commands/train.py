@@ -25,7 +25,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
                        description=__doc__)
     p.add_argument("corpus", type=Path, help="folder (read recursively) or text file")
     p.add_argument("--name", help="model name in the store (default: the folder name)")
-    p.add_argument("--level", choices=["char", "word"], help="tokens: characters or words")
+    p.add_argument("--level", choices=["char", "word"],
+                   help="tokens: characters or words")
     p.add_argument("--preset", default="auto", choices=preset_names())
     p.add_argument("--init", metavar="MODEL",
                    help="fine-tune this model (store name, e.g. default, or a path)")
@@ -35,7 +36,8 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     g.add_argument("--embedding-size", type=limited("embedding_size"))
     g.add_argument("--dropout", type=limited("dropout"))
     g.add_argument("--tie-weights", action="store_true", default=None,
-                   help="share embedding and softmax weights (needs embedding = rnn size)")
+                   help="share embedding and softmax weights "
+                   "(needs embedding = rnn size)")
     g = p.add_argument_group("training (override the preset)")
     g.add_argument("--seq-length", type=limited("seq_length"))
     g.add_argument("--batch-size", type=limited("batch_size"))
@@ -137,7 +139,8 @@ def run(args: argparse.Namespace) -> int:
             dist.destroy_process_group()
 
 
-def _distributed_overrides(request: TrainRequest, ctx: DistributedContext) -> TrainRequest:
+def _distributed_overrides(request: TrainRequest,
+                           ctx: DistributedContext) -> TrainRequest:
     """Under torchrun: one GPU per process, or a fair share of the CPU cores."""
     import dataclasses
 
@@ -154,8 +157,8 @@ def _distributed_overrides(request: TrainRequest, ctx: DistributedContext) -> Tr
 
 
 def _train(args: argparse.Namespace, ctx: DistributedContext) -> int:
-    from ..core.jobs import describe_schedule, plan_training
     from ..core.capacity import check_fits
+    from ..core.jobs import describe_schedule, plan_training
     from ..core.store import ModelStore
     from ..core.training import Trainer, TrainingControl
     from .progress import ProgressLine
@@ -172,14 +175,16 @@ def _train(args: argparse.Namespace, ctx: DistributedContext) -> int:
     if ctx.world > 1:
         import torch.distributed as dist
 
-        dist.barrier()  # every rank has read the corpus before rank 0 creates the folder
+        # every rank has read the corpus before rank 0 creates the folder
+        dist.barrier()
     with bad_input():
         trainer = Trainer(job)
     control = TrainingControl()
     previous = signal.signal(signal.SIGINT, lambda *_: control.cancel())
     report = job.corpus
     if not args.json and ctx.is_main:
-        print(f"corpus: {report.get('files_used')} files, {report.get('characters', 0):,}"
+        print(f"corpus: {report.get('files_used')} files, "
+              f"{report.get('characters', 0):,}"
               f" characters, {len(job.train_ids):,} training and {len(job.valid_ids):,}"
               f" validation tokens; {job.tokenizer.vocab_size} in vocabulary",
               file=sys.stderr)

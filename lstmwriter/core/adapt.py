@@ -45,7 +45,8 @@ class DocumentAdapter:
 
     def weights(self) -> dict[str, np.ndarray]:
         """A copy of the adapted weights, for `Sampler.update_weights`."""
-        return {k: v.detach().numpy().copy() for k, v in self.model.state_dict().items()}
+        return {k: v.detach().numpy().copy()
+                for k, v in self.model.state_dict().items()}
 
     def reset(self) -> None:
         """Back to the trained weights (a new document)."""

@@ -123,7 +123,8 @@ def load_tensors(path: Path, expected_sha256: str | None = None) -> dict[str, An
     except OSError as exc:
         raise ModelFileError(f"{path}: cannot be read ({exc.strerror})") from None
     if expected_sha256 and sha256_of(data) != expected_sha256:
-        raise ModelFileError(f"{path}: checksum mismatch (the file is damaged or truncated)")
+        raise ModelFileError(f"{path}: checksum mismatch "
+                             "(the file is damaged or truncated)")
     try:
         loaded = torch.load(io.BytesIO(data), map_location="cpu", weights_only=True)
     except pickle.UnpicklingError as exc:

@@ -117,7 +117,8 @@ class CorpusReport:
     def summary(self) -> str:
         """One line for people."""
         text = (f"{self.files_used} files, {self.bytes / 1e6:.2f} MB, "
-                f"{self.characters:,} characters ({self.distinct_characters} distinct), "
+                f"{self.characters:,} characters "
+                f"({self.distinct_characters} distinct), "
                 f"{self.words:,} words")
         if self.unwrapped:
             text += f"; hard-wrapped lines joined in {self.unwrapped}"
@@ -128,7 +129,8 @@ class CorpusReport:
 
 @dataclass
 class EncodedCorpus:
-    """Token ids of the whole corpus (often a read-only memory map) and its tokenizer."""
+    """Token ids of the whole corpus (often a read-only memory map) and its
+    tokenizer."""
 
     ids: np.ndarray
     tokenizer: Tokenizer
@@ -420,7 +422,8 @@ def unwrap_texts(texts: list[str], mode: str, report: CorpusReport) -> list[str]
 
 def _no_text_reason(root: Path, files: list[Path], report: CorpusReport) -> str:
     if not files and not report.skipped:
-        return f"{root}: no text files found (looked for {', '.join(DEFAULT_EXTENSIONS)} " \
+        return f"{root}: no text files found " \
+               f"(looked for {', '.join(DEFAULT_EXTENSIONS)} " \
                "or the extensions given with --ext)"
     reasons: dict[str, int] = {}
     for s in report.skipped:
@@ -463,7 +466,8 @@ def _build_tokenizer(texts, level, lower, ascii_only, max_vocab, split_punctuati
     return CharTokenizer(chars, lower, ascii_only)
 
 
-def _encode_texts(texts: list[str], tokenizer: Tokenizer, report: CorpusReport) -> np.ndarray:
+def _encode_texts(texts: list[str], tokenizer: Tokenizer,
+                  report: CorpusReport) -> np.ndarray:
     dtype = smallest_dtype(tokenizer.vocab_size)
     parts: list[np.ndarray] = []
     separator = tokenizer.encode(SEPARATOR).astype(dtype)

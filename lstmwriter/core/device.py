@@ -59,4 +59,5 @@ def tune_malloc() -> bool:
     except OSError:
         return False
     m_mmap_max, m_trim_threshold = -4, -1
-    return bool(libc.mallopt(m_mmap_max, 0) and libc.mallopt(m_trim_threshold, 2**31 - 1))
+    return bool(libc.mallopt(m_mmap_max, 0)
+                and libc.mallopt(m_trim_threshold, 2**31 - 1))

@@ -216,7 +216,8 @@ class GhostPredictor:
         p_end = 1.0  # P(the half-typed word is complete), mixed
         comp = [i for i, k in enumerate(kinds) if k == "completion"]
         if prefix:
-            mem = self._memory_probs([prefix] + [words[i] for i in comp], history, prefix)
+            mem = self._memory_probs([prefix] + [words[i] for i in comp], history,
+                                     prefix)
             w = weight if mem.sum() > 0 else 1.0
             p_end = w * math.exp(logp_end) + (1 - w) * mem[0]
             probs[comp] = w * lstm[comp] + (1 - w) * mem[1:]

@@ -183,7 +183,8 @@ _OPENBLAS = _find_openblas() if sys.platform != "emscripten" else None
 
 @contextlib.contextmanager
 def single_thread_blas() -> Iterator[None]:
-    """numpy's BLAS on one thread inside the block (a no-op where it is not OpenBLAS)."""
+    """numpy's BLAS on one thread inside the block (a no-op where it is not
+    OpenBLAS)."""
     global _blas_depth, _blas_saved
     if _OPENBLAS is None:
         yield

@@ -68,8 +68,8 @@ _RECENT = 64  # per-position states kept for backspacing
 _SENTENCE_END = re.compile(r"[.!?]")
 _OPEN_WORD = re.compile(r"\w+(?:['\u2019]\w+)*['\u2019]?\Z")
 _OPEN_PRETOKENIZED = re.compile(r"\S+\Z")
-_DETOK_KEEP = 48
-_LONGEST_WORD = 256  # a half-typed word is looked for in this many last characters  # word tokens of context kept for spacing decisions
+_DETOK_KEEP = 48  # word tokens of context kept for spacing decisions
+_LONGEST_WORD = 256  # a half-typed word is looked for in this many last characters
 
 
 @dataclass
@@ -156,7 +156,8 @@ def _common_prefix(a: str, b: str) -> int:
     return int(diff[0]) if diff.size else m
 
 
-def _drop_after(saved: collections.deque[_Saved], pos: int) -> collections.deque[_Saved]:
+def _drop_after(saved: collections.deque[_Saved],
+                pos: int) -> collections.deque[_Saved]:
     """The saved states at or before `pos` (the others read changed tokens)."""
     if all(s.pos <= pos for s in saved):
         return saved
@@ -183,9 +184,10 @@ class Sampler:
             raise ValueError("need 1 <= snapshot_every <= context_limit")
         if not window_step:  # the grid point nearest half the limit, from above
             window_step = snapshot_every * math.ceil(context_limit / 2 / snapshot_every)
-        if window_step % snapshot_every or not snapshot_every <= window_step <= context_limit:
-            raise ValueError("window_step must be a multiple of snapshot_every, at most "
-                             "context_limit")
+        if window_step % snapshot_every \
+                or not snapshot_every <= window_step <= context_limit:
+            raise ValueError("window_step must be a multiple of snapshot_every, "
+                             "at most context_limit")
         self.context_limit = context_limit
         self.snapshot_every = snapshot_every
         self.window_step = window_step
@@ -229,7 +231,8 @@ class Sampler:
         """Step with these weights of the same model from now on, keeping the
         states read so far: dynamic evaluation's weights change as the document
         grows, while what was read stays read."""
-        expected = {k: tuple(v.shape) for k, v in self.loaded.model.state_dict().items()}
+        expected = {k: tuple(v.shape)
+                    for k, v in self.loaded.model.state_dict().items()}
         if {k: tuple(np.shape(v)) for k, v in weights.items()} != expected:
             raise ValueError("the new weights do not fit the model")
         net = NumpyLSTM(self.loaded.model, weights)
@@ -266,7 +269,8 @@ class Sampler:
         return self._ids[:self._n].copy()
 
     def state(self) -> tuple[np.ndarray, np.ndarray]:
-        """(h, c) after reading the window, each (num_layers, hidden); zeros if empty."""
+        """(h, c) after reading the window, each (num_layers, hidden); zeros if
+        empty."""
         return self._main.h[:, 0].copy(), self._main.c[:, 0].copy()
 
     def set_context(self, text: str) -> None:
@@ -300,7 +304,8 @@ class Sampler:
         return common
 
     def _sync(self, common: int) -> None:
-        """Bring the states to the new text, whose first `common` tokens are unchanged."""
+        """Bring the states to the new text, whose first `common` tokens are
+        unchanged."""
         n = self._n
         a = window_start(n, self.context_limit, self.window_step)
         # 1. window states: valid (read only unchanged tokens) and holding a(n)
@@ -401,7 +406,8 @@ class Sampler:
             self._h, self._c = self._h[:, keep:], self._c[:, keep:]
 
     def _save_snapshot(self) -> None:
-        if self._pos not in self._snapshots and len(self._snapshots) >= self.max_snapshots:
+        if self._pos not in self._snapshots \
+                and len(self._snapshots) >= self.max_snapshots:
             farthest = max(self._snapshots, key=lambda p: abs(p - self._pos))
             del self._snapshots[farthest]
         self._snapshots[self._pos] = _Saved(self._pos, self._anchors, self._h, self._c)

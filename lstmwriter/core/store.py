@@ -189,7 +189,8 @@ def read_model_meta(path: Path) -> dict[str, Any]:
     return meta
 
 
-def build_model(meta: dict[str, Any], source: Path) -> tuple[LSTMLanguageModel, Tokenizer]:
+def build_model(meta: dict[str, Any],
+                source: Path) -> tuple[LSTMLanguageModel, Tokenizer]:
     """An untrained model and tokenizer as described by a model's metadata."""
     try:
         tokenizer = tokenizer_from_dict(meta["tokenizer"])
@@ -217,13 +218,15 @@ def load_state(model: torch.nn.Module, state: dict[str, Any], source: Path) -> N
     for key, tensor in expected.items():
         value = state[key]
         if not isinstance(value, torch.Tensor) or value.shape != tensor.shape:
-            shape = tuple(value.shape) if isinstance(value, torch.Tensor) else type(value)
+            shape = (tuple(value.shape) if isinstance(value, torch.Tensor)
+                     else type(value))
             raise ModelFileError(
                 f"{source}: weight {key} has shape {shape}, the config says "
                 f"{tuple(tensor.shape)}"
             )
         if not value.is_floating_point() or not torch.isfinite(value).all():
-            raise ModelFileError(f"{source}: weight {key} holds non-finite or non-float data")
+            raise ModelFileError(f"{source}: weight {key} holds non-finite "
+                                 "or non-float data")
     model.load_state_dict(state)
 
 
@@ -254,14 +257,17 @@ class ModelStore:
                       if p.is_dir() and (p / CONFIG_FILE).is_file())
 
     def list(self) -> list[ModelInfo]:
-        """The default model first, then user models by name; damaged ones are skipped."""
+        """The default model first, then user models by name; damaged ones are
+        skipped."""
         rows: list[ModelInfo] = []
         bundled = bundled_model_dir()
         if bundled is not None:
-            rows.append(ModelInfo(DEFAULT_MODEL_NAME, bundled, True, read_json(bundled / CONFIG_FILE)))
+            rows.append(ModelInfo(DEFAULT_MODEL_NAME, bundled, True,
+                                  read_json(bundled / CONFIG_FILE)))
         for folder in self._user_dirs():
             try:
-                rows.append(ModelInfo(folder.name, folder, False, read_model_meta(folder)))
+                rows.append(ModelInfo(folder.name, folder, False,
+                                      read_model_meta(folder)))
             except ModelFileError:
                 continue
         return rows
@@ -301,7 +307,8 @@ class ModelStore:
             return path.name, path, False
         if path.exists():
             raise ModelFileError(f"{text}: not a model folder (no {CONFIG_FILE})")
-        raise ModelFileError(f"no model named {text!r} in {self.root}, and no such folder")
+        raise ModelFileError(f"no model named {text!r} in {self.root}, "
+                             "and no such folder")
 
     def load(self, name_or_path: str | Path, device: str = "cpu") -> LoadedModel:
         name, path, read_only = self.resolve(name_or_path)

@@ -133,11 +133,13 @@ class CharTokenizer:
     def encode(self, text: str) -> np.ndarray:
         """Ids of `text` (normalised first); unknown characters map to 0."""
         text = self.normalize(text)
-        return self.encode_points(np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
+        return self.encode_points(
+            np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32))
 
     @property
     def normalizes(self) -> bool:
-        """Whether `normalize` can change text (else code points map straight to ids)."""
+        """Whether `normalize` can change text (else code points map straight to
+        ids)."""
         return self.lower or self.ascii_only or self.crlf
 
     def encode_points(self, points: np.ndarray, dtype=np.int64) -> np.ndarray:
@@ -219,7 +221,8 @@ class WordTokenizer:
         lower: bool = False,
         split_punctuation: bool = True,
     ) -> WordTokenizer:
-        """The `max_vocab` - 2 most frequent words of `text`, plus `<unk>` and `<eos>`."""
+        """The `max_vocab` - 2 most frequent words of `text`, plus `<unk>` and
+        `<eos>`."""
         probe = cls([], lower, split_punctuation)
         counts = collections.Counter(
             t for t in probe.split(text) if t not in (UNK_WORD, EOS_WORD)
@@ -308,8 +311,8 @@ def tokenizer_from_dict(data: dict[str, Any]) -> Tokenizer:
         if not isinstance(tokens, list) or not all(isinstance(t, str) for t in tokens):
             raise ValueError("vocabulary must be a list of strings")
         if kind == "char":
-            return CharTokenizer(tokens, bool(data.get("lower")), bool(data.get("ascii")),
-                                 bool(data.get("crlf")))
+            return CharTokenizer(tokens, bool(data.get("lower")),
+                                 bool(data.get("ascii")), bool(data.get("crlf")))
         if kind == "word":
             split = bool(data.get("split_punctuation", True))
             # models saved before the rules were recorded use the first ones

@@ -1,4 +1,5 @@
-"""The trainer: truncated BPTT over parallel streams, validation, checkpoints, resume."""
+"""The trainer: truncated BPTT over parallel streams, validation, checkpoints,
+resume."""
 
 from __future__ import annotations
 
@@ -134,7 +135,8 @@ class Trainer:
         torch.manual_seed(self.config.seed)
         self.model = LSTMLanguageModel(job.model_config).to(self.device)
         if job.init_weights is not None:
-            load_state(self.model, job.init_weights, Path(job.init_from or "base model"))
+            load_state(self.model, job.init_weights,
+                       Path(job.init_from or "base model"))
         self.optimizer = self._make_optimizer()
         self.batches = StreamBatches(job.train_ids, self.config.batch_size,
                                      self.config.seq_length, job.rank, job.world)
@@ -161,8 +163,8 @@ class Trainer:
         from torch.nn.parallel import DistributedDataParallel
 
         if self.config.batch_size % self.job.world:
-            raise ValueError(f"--batch-size {self.config.batch_size} must be a multiple "
-                             f"of the number of processes ({self.job.world})")
+            raise ValueError(f"--batch-size {self.config.batch_size} must be a "
+                             f"multiple of the number of processes ({self.job.world})")
         ids = [self.device.index] if self.device.type == "cuda" else None
         self._ddp_model = DistributedDataParallel(self.model, device_ids=ids)
         torch.manual_seed(self.config.seed + 7919 * self.job.rank)
@@ -234,7 +236,8 @@ class Trainer:
             while st.window < len(self.batches):
                 control.wait_while_paused()
                 cancelled, time_up = agree([
-                    control.cancelled, bool(cfg.max_time and st.train_time >= cfg.max_time)])
+                    control.cancelled,
+                    bool(cfg.max_time and st.train_time >= cfg.max_time)])
                 if cancelled:
                     return self._stop("cancelled")
                 if time_up:
@@ -318,15 +321,16 @@ class Trainer:
             raise FloatingPointError(
                 f"training stopped: the loss became NaN or infinite {self._nonfinite} "
                 "times in a row, even after lowering the learning rate to "
-                f"{self.learning_rate:.3g}; the last checkpoint and the best model so far "
-                "are kept. Try a smaller learning rate (--lr)")
+                f"{self.learning_rate:.3g}; the last checkpoint and the best model "
+                "so far are kept. Try a smaller learning rate (--lr)")
         lr = self.learning_rate * 0.5
         self._restore(self._last_good)
         self._set_learning_rate(lr)
         self.state.lr_scale *= 0.5  # so that the time schedule keeps it lowered
         self.state.window += 1  # skip the offending window
         self._notice(f"step {self.state.step}: the loss became NaN or infinite; rolled "
-                     f"back to the last good weights, learning rate lowered to {lr:.3g}")
+                     "back to the last good weights, learning rate lowered to "
+                     f"{lr:.3g}")
 
     def _restore(self, snapshot: dict[str, Any]) -> None:
         self.model.load_state_dict(snapshot["model"])
@@ -543,12 +547,14 @@ class Trainer:
         torch.set_rng_state(tensors["rng_cpu"])
         if "rng_cuda" in tensors and self.device.type == "cuda":
             torch.cuda.set_rng_state(tensors["rng_cuda"], self.device)
-        if "hidden_h" in tensors and tensors["hidden_h"].shape[1] == self.config.batch_size:
+        if "hidden_h" in tensors \
+                and tensors["hidden_h"].shape[1] == self.config.batch_size:
             rows = slice(self.job.rank, None, self.job.world)  # this rank's streams
             self.hidden = (tensors["hidden_h"][:, rows].contiguous().to(self.device),
                            tensors["hidden_c"][:, rows].contiguous().to(self.device))
         if self.job.world > 1:  # per-rank dropout streams, as in a fresh run
-            torch.manual_seed(self.config.seed + 7919 * self.job.rank + meta["run"]["step"])
+            torch.manual_seed(self.config.seed + 7919 * self.job.rank
+                              + meta["run"]["step"])
         run = meta["run"]
         self.state = _RunState(**run)
         # (window == len: a checkpoint after an epoch's last window; the loop

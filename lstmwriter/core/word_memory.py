@@ -132,7 +132,8 @@ class WordMemory:
         names = ("unigram", "bi_ptr", "bi_w", "bi_c", "tri_keys", "tri_ptr", "tri_w",
                  "tri_c")
         try:
-            with open(path, "rb") as handle, np.load(handle, allow_pickle=False) as data:
+            with open(path, "rb") as handle, \
+                    np.load(handle, allow_pickle=False) as data:
                 if int(data["format"][0]) != _FORMAT:
                     raise ValueError(f"{path}: unknown word-memory format")
                 text = data["vocab"].tobytes().decode("utf-8")

@@ -54,7 +54,8 @@ def ask_unsaved(parent: QWidget, name: str) -> str:
     """"save", "discard" or "cancel" for a text with unsaved changes."""
     box = QMessageBox(QMessageBox.Icon.Warning, "Unsaved changes",
                       f"“{name}” has changes that are not saved.",
-                      QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                      QMessageBox.StandardButton.Save
+                      | QMessageBox.StandardButton.Discard
                       | QMessageBox.StandardButton.Cancel, parent)
     box.setObjectName("unsavedDialog")
     box.setInformativeText("Save them before going on?")
@@ -65,13 +66,15 @@ def ask_unsaved(parent: QWidget, name: str) -> str:
                 QMessageBox.StandardButton(answer), "cancel")
 
 
-def ask_save_as_utf8(parent: QWidget, name: str, encoding: str, chars: list[str]) -> bool:
+def ask_save_as_utf8(parent: QWidget, name: str, encoding: str,
+                     chars: list[str]) -> bool:
     """True: save as UTF-8 a text whose `encoding` cannot hold `chars`
     (False: do not save; the text stays as it is, unsaved)."""
     shown = " ".join(f"“{c}” (U+{ord(c):04X})" for c in chars[:8])
     box = QMessageBox(QMessageBox.Icon.Warning, "Save in another encoding?",
                       f"“{name}” is stored as {encoding}, which cannot hold these "
-                      f"characters: {shown}.", QMessageBox.StandardButton.Cancel, parent)
+                      f"characters: {shown}.", QMessageBox.StandardButton.Cancel,
+                      parent)
     box.setObjectName("encodingDialog")
     box.setInformativeText("Save it as UTF-8 instead (every character is kept)? "
                            "Programs that expect the old encoding may show the "
@@ -97,7 +100,8 @@ def describe_model(info: ModelInfo) -> str:
     parts = [f"{meta.get('level', '?')} level"]
     model = meta.get("model", {})
     if model:
-        parts.append(f"{model.get('rnn_size', '?')}×{model.get('num_layers', '?')} LSTM")
+        parts.append(f"{model.get('rnn_size', '?')}×"
+                     f"{model.get('num_layers', '?')} LSTM")
     if meta.get("parameters"):
         parts.append(f"{meta['parameters'] / 1e6:.2f} M parameters")
     metrics = meta.get("metrics") or {}
@@ -148,7 +152,8 @@ class ManageModelsDialog(QDialog):
     renamed = Signal(str, str)  # old name, new name
     deleted = Signal(str)  # name
 
-    def __init__(self, store: ModelStore, busy: set[str], parent: QWidget | None = None) -> None:
+    def __init__(self, store: ModelStore, busy: set[str],
+                 parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("manageModelsDialog")
         self.setWindowTitle("Models")
@@ -228,7 +233,8 @@ class ManageModelsDialog(QDialog):
         info = self._current()
         if info is None:
             return
-        name, ok = QInputDialog.getText(self, "Rename model", "New name:", text=info.name)
+        name, ok = QInputDialog.getText(self, "Rename model", "New name:",
+                                        text=info.name)
         if not ok or not name.strip() or name.strip() == info.name:
             return
         if self._change_store("Cannot rename", self._store.rename, info.name,

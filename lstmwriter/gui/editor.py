@@ -238,7 +238,8 @@ class WriterEditor(QPlainTextEdit):
     # -- painting --------------------------------------------------------------
     def ghost_color(self) -> QColor:
         color = self.palette().color(QPalette.ColorRole.PlaceholderText)
-        if not color.isValid() or color == self.palette().color(QPalette.ColorRole.Text):
+        if not color.isValid() \
+                or color == self.palette().color(QPalette.ColorRole.Text):
             color = QColor(128, 128, 128)
         return color
 

@@ -96,7 +96,8 @@ class LossChart(QWidget):
         y_low, y_high = max(0.0, y_low - pad), y_high + pad
         y_ticks = nice_ticks(y_low, y_high, 5)
         x_ticks = nice_ticks(x_low, x_high, 5, integer=True)  # steps
-        label_w = max((metrics.horizontalAdvance(f"{t:g}") for t in y_ticks), default=20)
+        label_w = max((metrics.horizontalAdvance(f"{t:g}") for t in y_ticks),
+                      default=20)
         plot = QRectF(label_w + 10, 22, self.width() - label_w - 24,
                       self.height() - 22 - metrics.height() - 10)
         if plot.width() < 20 or plot.height() < 20:
@@ -105,7 +106,8 @@ class LossChart(QWidget):
 
         def to_screen(x: float, y: float) -> QPointF:
             return QPointF(plot.left() + (x - x_low) / (x_high - x_low) * plot.width(),
-                           plot.bottom() - (y - y_low) / (y_high - y_low) * plot.height())
+                           plot.bottom()
+                           - (y - y_low) / (y_high - y_low) * plot.height())
 
         for tick in y_ticks:
             y = to_screen(x_low, tick).y()
@@ -114,7 +116,8 @@ class LossChart(QWidget):
             painter.setPen(text_color)
             painter.drawText(QRectF(0, y - metrics.height() / 2, label_w + 4,
                                     metrics.height()),
-                             Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
+                             Qt.AlignmentFlag.AlignRight
+                             | Qt.AlignmentFlag.AlignVCenter,
                              f"{tick:g}")
         baseline = plot.bottom() + metrics.ascent() + 4
         for tick in x_ticks:

@@ -77,7 +77,8 @@ class RecoveredText:
 
     @property
     def label(self) -> str:
-        name = Path(self.document_path).name if self.document_path else "an untitled text"
+        name = (Path(self.document_path).name if self.document_path
+                else "an untitled text")
         return f"{name} (saved {self.saved[:16].replace('T', ' ')})"
 
 

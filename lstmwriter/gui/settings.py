@@ -15,7 +15,8 @@ MAX_RECENT = 10
 
 
 def settings_path() -> Path:
-    return Path(platformdirs.user_config_dir("lstmwriter", appauthor=False)) / "lstmwriter.ini"
+    return (Path(platformdirs.user_config_dir("lstmwriter", appauthor=False))
+            / "lstmwriter.ini")
 
 
 class AppSettings:

@@ -91,7 +91,8 @@ class SuggestionList(QListWidget):
             self.chosen.emit(self.row(item))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) and self.currentRow() >= 0:
+        if event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter) \
+                and self.currentRow() >= 0:
             self.chosen.emit(self.currentRow())
             return
         super().keyPressEvent(event)

@@ -142,7 +142,8 @@ class TrainingPanel(QWidget):
             self.preset.addItem(name, name)
             if name in PRESETS:
                 self.preset.setItemData(self.preset.count() - 1,
-                                        PRESETS[name].description, Qt.ItemDataRole.ToolTipRole)
+                                        PRESETS[name].description,
+                                        Qt.ItemDataRole.ToolTipRole)
         self.preset_note = QLabel(self)
         self.preset_note.setObjectName("presetNote")
         self.preset_note.setWordWrap(True)
@@ -409,7 +410,8 @@ class TrainingPanel(QWidget):
             for entry in skipped:
                 reasons[entry["reason"]] = reasons.get(entry["reason"], 0) + 1
             detail = "; ".join(f"{n} {why}" for why, n in sorted(reasons.items()))
-            text += f"<br><span style='color:#b35900'>{len(skipped)} skipped: {detail}</span>"
+            text += (f"<br><span style='color:#b35900'>{len(skipped)} skipped: "
+                     f"{detail}</span>")
             self.corpus_summary.setToolTip("\n".join(
                 f"{Path(e['path']).name}: {e['reason']}" for e in skipped[:40]))
         else:
@@ -424,7 +426,8 @@ class TrainingPanel(QWidget):
     def set_corpus_error(self, message: str) -> None:
         self._report = None
         self.corpus_summary.setToolTip(message)
-        self.corpus_summary.setText(f"<span style='color:#c0392b'>{_escape(message)}</span>")
+        self.corpus_summary.setText(
+            f"<span style='color:#c0392b'>{_escape(message)}</span>")
 
     # -- run state ---------------------------------------------------------------
     def set_state(self, state: str) -> None:
@@ -491,8 +494,10 @@ class TrainingPanel(QWidget):
         if event.step != self._samples_step:
             self._samples_step = event.step
             self._samples = []
-        self._samples.append(f"— temperature {event.temperature:g} —\n{event.text.strip()}")
-        self.samples.setPlainText(f"Step {event.step:,}\n\n" + "\n\n".join(self._samples))
+        self._samples.append(f"— temperature {event.temperature:g} —\n"
+                             f"{event.text.strip()}")
+        self.samples.setPlainText(f"Step {event.step:,}\n\n"
+                                  + "\n\n".join(self._samples))
 
     def show_finished(self, event: Finished) -> None:
         loss = (f", validation loss {event.best_val_loss:.3f}"

@@ -240,7 +240,8 @@ class TrainWorker(QObject):
 
     reading = Signal(int, int)  # files read, files in all
     planned = Signal(object)  # TrainPlan
-    progressed = Signal(object)  # Progress | Sample | CheckpointSaved | Finished | Failed
+    # Progress | Sample | CheckpointSaved | Finished | Failed
+    progressed = Signal(object)
     noticed = Signal(str)  # a warning that does not stop the run (Trainer.notices)
     failed = Signal(str)  # message for the user
     finished = Signal(str)  # "done" | "cancelled" | "failed", always last
@@ -360,7 +361,8 @@ class SampleWorker(QObject):
 
     ghost_options = GhostOptions()  # how the best guess is chosen (tests change it)
 
-    def __init__(self, store_root: Path | None = None, updates_per_s: float = 50.0) -> None:
+    def __init__(self, store_root: Path | None = None,
+                 updates_per_s: float = 50.0) -> None:
         super().__init__()
         self._store_root = store_root
         self._interval = 1.0 / updates_per_s
@@ -464,7 +466,8 @@ class FileWorker(QObject):
     failed = Signal(int, str, str, str)  # request id, path, kind, message
 
     @Slot(int, str, str, object)
-    def write_text(self, request_id: int, path: str, text: str, fmt: TextFormat) -> None:
+    def write_text(self, request_id: int, path: str, text: str,
+                   fmt: TextFormat) -> None:
         """Save a document in `fmt`, atomically (a crash leaves old or new)."""
         try:
             write_document(path, text, fmt)

@@ -14,7 +14,8 @@ TINY_TRAIN = dict(seq_length=16, batch_size=4, learning_rate=1e-2, epochs=2,
                   max_eval_tokens=2000)
 
 
-def tiny_job(corpus_dir: Path, model_dir: Path, resume: bool = False, **train) -> TrainingJob:
+def tiny_job(corpus_dir: Path, model_dir: Path, resume: bool = False,
+             **train) -> TrainingJob:
     corpus = prepare_corpus(corpus_dir)
     train_ids, valid_ids = split_ids(corpus.ids, 0.1)
     return TrainingJob(

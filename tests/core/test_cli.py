@@ -70,7 +70,8 @@ def test_eval_reports_the_training_loops_perplexity_per_word_with_eos(tmp_path, 
     lines = ["the cat sat on the mat", "a dog ran in the park", "the dog sat on a cat"]
     (tmp_path / "train.txt").write_text("\n".join(lines * 30) + "\n", encoding="utf-8")
     valid = tmp_path / "valid.txt"
-    valid.write_text("the cat ran in the park\na dog sat on the mat\n", encoding="utf-8")
+    valid.write_text("the cat ran in the park\na dog sat on the mat\n",
+                     encoding="utf-8")
     assert main(["train", str(tmp_path / "train.txt"), "--valid", str(valid),
                  "--name", "words", "--preset", "ptb-small", "--rnn-size", "16",
                  "--embedding-size", "16", "--epochs", "2", "--seq-length", "5",
@@ -80,6 +81,7 @@ def test_eval_reports_the_training_loops_perplexity_per_word_with_eos(tmp_path, 
 
     assert main(["eval", "words", str(valid), "--json"]) == 0
     result = json.loads(capsys.readouterr().out)
-    assert result["tokens"] == 6 + 1 + 6 + 1 - 1  # words and <eos>; the first is context
+    # words and <eos>; the first is context
+    assert result["tokens"] == 6 + 1 + 6 + 1 - 1
     assert result["loss"] == pytest.approx(best, abs=1e-5)  # events round to 5 places
     assert result["perplexity"] == pytest.approx(math.exp(best), rel=1e-4)

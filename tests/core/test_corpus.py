@@ -90,7 +90,8 @@ def test_folder_without_usable_text_names_folder_and_reason(tmp_path):
     with pytest.raises(CorpusError, match="no text files found"):
         prepare_corpus(tmp_path)
     (tmp_path / "x.txt").write_bytes(b"")
-    with pytest.raises(CorpusError, match=r"every file was skipped \(1 empty file\)") as err:
+    with pytest.raises(CorpusError,
+                       match=r"every file was skipped \(1 empty file\)") as err:
         prepare_corpus(tmp_path)
     assert str(tmp_path) in str(err.value)
     with pytest.raises(CorpusError, match="no such file"):

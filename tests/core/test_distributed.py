@@ -20,8 +20,8 @@ COMMON = ["--preset", "char-tiny", "--rnn-size", "32", "--num-layers", "2",
 
 def _train(corpus, name, nproc, *extra, timeout=240):
     launcher = ([sys.executable, "-m", "lstmwriter"] if nproc == 1 else
-                [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node",
-                 str(nproc), "-m", "lstmwriter"])
+                [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                 "--nproc_per_node", str(nproc), "-m", "lstmwriter"])
     result = subprocess.run([*launcher, "train", str(corpus), "--name", name, *COMMON,
                              *extra], capture_output=True, text=True, timeout=timeout)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -52,7 +52,8 @@ def test_resume_with_a_different_number_of_processes(corpus):
     assert resumed[-1]["outcome"] == "done"
     assert resumed[-1]["step"] == 2 * first[-1]["step"]
     data = os.environ["XDG_DATA_HOME"]
-    assert load_model_dir(Path(data) / "lstmwriter" / "models" / "r").meta["name"] == "r"
+    assert load_model_dir(
+        Path(data) / "lstmwriter" / "models" / "r").meta["name"] == "r"
 
 
 def _children(pid):
@@ -71,9 +72,9 @@ def _children(pid):
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc")
 def test_a_dead_rank_stops_the_run_instead_of_hanging(corpus):
     proc = subprocess.Popen(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node", "2", "-m",
-         "lstmwriter", "train", str(corpus), "--name", "dead", *COMMON, "--epochs",
-         "1000", "--dist-timeout", "30"],
+        [sys.executable, "-m", "torch.distributed.run", "--standalone",
+         "--nproc_per_node", "2", "-m", "lstmwriter", "train", str(corpus),
+         "--name", "dead", *COMMON, "--epochs", "1000", "--dist-timeout", "30"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()

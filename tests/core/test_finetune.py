@@ -1,5 +1,6 @@
 """Fine-tuning (`--init MODEL`): the base model's shape, vocabulary, dropout and weights
-carry over, characters it lacks map to the unknown symbol, and the learning rate halves."""
+carry over, characters it lacks map to the unknown symbol, and the learning rate
+halves."""
 
 import json
 
@@ -30,12 +31,14 @@ def other_corpus(tmp_path):
     return folder
 
 
-def test_plan_keeps_the_base_shape_vocabulary_dropout_and_weights(base_model, other_corpus):
+def test_plan_keeps_the_base_shape_vocabulary_dropout_and_weights(
+        base_model, other_corpus):
     store = ModelStore()
     base = store.load(base_model)
-    job = plan_training(TrainRequest(corpus=other_corpus, name="tuned", preset="char-medium",
-                                     init=base_model), store)
-    assert job.model_config == base.model.config  # 12 units, dropout 0.1, not the preset's
+    job = plan_training(TrainRequest(corpus=other_corpus, name="tuned",
+                                     preset="char-medium", init=base_model), store)
+    # 12 units, dropout 0.1, not the preset's
+    assert job.model_config == base.model.config
     assert job.tokenizer.to_dict() == base.tokenizer.to_dict()
     assert job.init_from == "base"
     assert job.train_config.learning_rate == pytest.approx(
@@ -43,7 +46,8 @@ def test_plan_keeps_the_base_shape_vocabulary_dropout_and_weights(base_model, ot
     for key, value in base.model.state_dict().items():
         assert torch.equal(job.init_weights[key], value)
     # Cyrillic is outside the western charset: it reads as the unknown symbol (id 0)
-    assert (job.train_ids == 0).sum() + (job.valid_ids == 0).sum() == 40 * 6  # Н е н а д о
+    assert (job.train_ids == 0).sum() + (job.valid_ids == 0).sum() == \
+        40 * 6  # Н е н а д о
 
 
 def test_explicit_dropout_overrides_the_base_models(base_model, other_corpus):

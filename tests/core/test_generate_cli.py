@@ -32,7 +32,8 @@ def tiny_model() -> str:
 
 def _run(*args, **kw):
     return subprocess.run([sys.executable, "-m", "lstmwriter", *args],
-                          capture_output=True, text=True, timeout=120, check=False, **kw)
+                          capture_output=True, text=True, timeout=120, check=False,
+                          **kw)
 
 
 def test_one_alternative_streams_seed_and_continuation(tiny_model, capsys):

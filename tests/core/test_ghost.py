@@ -18,7 +18,12 @@ from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import load_model_dir
 from lstmwriter.core.training import Trainer
 from lstmwriter.core.word_memory import (
-    MEMORY_FILE, DocumentMemory, WordMemory, load_memory, words_of)
+    MEMORY_FILE,
+    DocumentMemory,
+    WordMemory,
+    load_memory,
+    words_of,
+)
 
 from .helpers import tiny_job
 
@@ -180,7 +185,8 @@ def test_adaptation_changes_only_its_copy(trained):
     assert adapter.observe("Zebulon rowed the boats. " * 8)
     assert adapter.steps >= 5
     adapted = adapter.weights()
-    assert any(not np.allclose(adapted[k], v.numpy()) for k, v in trained_weights.items())
+    assert any(not np.allclose(adapted[k], v.numpy())
+               for k, v in trained_weights.items())
     assert all(np.array_equal(v.numpy(), loaded.model.state_dict()[k].numpy())
                for k, v in trained_weights.items())
     after = {p.name: hashlib.sha256(p.read_bytes()).hexdigest()

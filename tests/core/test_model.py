@@ -11,12 +11,14 @@ def test_init_range_draws_every_weight_uniformly_within_it():
                                           embedding_size=32, init_range=0.1))
     for name, weight in model.named_parameters():
         assert weight.abs().max() <= 0.1, name
-        assert weight.abs().max() > 0.09, name  # spread over the range, not left at zero
+        # spread over the range, not left at zero
+        assert weight.abs().max() > 0.09, name
 
 
 def test_default_init_keeps_pytorch_embedding():
     torch.manual_seed(0)
-    model = LSTMLanguageModel(ModelConfig(vocab_size=500, rnn_size=32, embedding_size=32))
+    model = LSTMLanguageModel(ModelConfig(vocab_size=500, rnn_size=32,
+                                          embedding_size=32))
     assert model.embedding.weight.abs().max() > 1  # N(0, 1), as nn.Embedding draws it
 
 

@@ -36,10 +36,12 @@ from .test_sampling import _loaded, _reference_state
 SEED = int(os.environ.get("LSTMWRITER_FUZZ_SEED", "20240608"))
 SCALE = float(os.environ.get("LSTMWRITER_FUZZ_SCALE", "1"))
 
-_WORDS = ("the ", "sea ", "and ", "light ", "harbour", "don't ", "writer's ", "it\u2019s ",
-          "caf\u00e9 ", "na\u00efve ", "<eos> ", "<unk>", "e.g. ", "(quick) ", '"rain" ',
-          "\u65e5\u672c ", "\U0001f600 ", "\t", "\n", "\r\n", "--", "...")
-_TYPED = "abcdefghijklmnopqrstuvwxyz    eeettaaoo.,;:!?'\"-\n\tTAS\u00e9\u00e6\u2019\u2603"
+_WORDS = ("the ", "sea ", "and ", "light ", "harbour", "don't ", "writer's ",
+          "it\u2019s ", "caf\u00e9 ", "na\u00efve ", "<eos> ", "<unk>", "e.g. ",
+          "(quick) ", '"rain" ', "\u65e5\u672c ", "\U0001f600 ", "\t", "\n", "\r\n",
+          "--", "...")
+_TYPED = ("abcdefghijklmnopqrstuvwxyz    eeettaaoo.,;:!?'\"-\n\t"
+          "TAS\u00e9\u00e6\u2019\u2603")
 _ODD = ["\u00e9", "\u00c9", "\u00df", "\u00e6", "\u0153", "\u2014", "\u201c", "\u201d",
         "\u2026", "\u00a0", "\u65e5", "\u8a9e", "\u2603", "\U0001f600", "e\u0301",
         "\r\n", "\r", "\t", "\x00", "\ufffd", "\u0130", "\ufb01", "<eos>", "<unk>"]
@@ -86,7 +88,8 @@ def _next_op(rng: random.Random, doc: _Document, max_length: int) -> tuple:
     n, at = len(doc.text), doc.cursor
     if n > max_length:  # select a stretch and delete it
         start = rng.randint(0, max_length // 2)
-        return ("replace", start, start + n - rng.randint(max_length // 4, max_length), "")
+        return ("replace", start,
+                start + n - rng.randint(max_length // 4, max_length), "")
     r = rng.random()
     if r < 0.34:
         return ("type", rng.choice(_TYPED))
@@ -145,7 +148,8 @@ def _stream(sampler: Sampler, rng: random.Random, tally: collections.Counter) ->
     options = SampleOptions(
         num=rng.randint(2, 3), length=rng.randint(1, 6),
         temperature=rng.choice((0.0, 0.5, 1.0, 2.0)), top_k=rng.choice((0, 0, 5)),
-        top_p=rng.choice((1.0, 1.0, 0.9)), stop=rng.choice(("length", "line", "sentence")),
+        top_p=rng.choice((1.0, 1.0, 0.9)),
+        stop=rng.choice(("length", "line", "sentence")),
         stop_string=rng.choice((None, None, "e", ".")), seed=rng.randrange(2**32))
     mode = rng.choice(("full", "full", "cancel", "precancelled", "abandon"))
     tally[f"stream:{mode}"] += 1
@@ -211,7 +215,8 @@ def _check(sampler: Sampler, loaded: LoadedModel, context: str) -> None:
         fresh.set_context(context)
         ids = fresh.token_ids()
     np.testing.assert_array_equal(sampler.token_ids(), ids)
-    reference = _reference_state(loaded, ids, sampler.context_limit, sampler.window_step)
+    reference = _reference_state(loaded, ids, sampler.context_limit,
+                                 sampler.window_step)
     for got, want in zip(sampler.state(), reference):
         # cell values reach ~30: numpy steps and nn.LSTM differ there by a few ulps
         np.testing.assert_allclose(got, want, rtol=1e-5, atol=1e-5)
@@ -221,8 +226,8 @@ def _fuzz(loaded: LoadedModel, operations: int, seed: int, context_limit: int,
           snapshot_every: int, window_step: int = 0, max_length: int = 10**9
           ) -> collections.Counter:
     rng = random.Random(seed)
-    sampler = Sampler(loaded, context_limit=context_limit, snapshot_every=snapshot_every,
-                      window_step=window_step)
+    sampler = Sampler(loaded, context_limit=context_limit,
+                      snapshot_every=snapshot_every, window_step=window_step)
     doc = _Document()
     tally: collections.Counter = collections.Counter()
     history: collections.deque = collections.deque(maxlen=8)
@@ -242,7 +247,8 @@ def _fuzz(loaded: LoadedModel, operations: int, seed: int, context_limit: int,
         except Exception as exc:
             raise AssertionError(
                 f"seed {seed}, operation #{i} {op!r} failed: {exc!r}\n"
-                f"cursor {doc.cursor} of {len(doc.text)} characters; the last operations:"
+                f"cursor {doc.cursor} of {len(doc.text)} characters; "
+                f"the last operations:"
                 f"\n" + "\n".join(f"  #{j} {o!r}"[:300] for j, o in history)) from exc
         tally[op[0]] += 1
         tally["window moves"] += sampler.window()[0] != start
@@ -253,7 +259,8 @@ def _fuzz(loaded: LoadedModel, operations: int, seed: int, context_limit: int,
     tally.update(cold_starts=stats.cold_starts, resumes=stats.resumes,
                  main_steps=stats.main_steps, span_tokens=stats.span_tokens,
                  window_steps=stats.steps, final_length=len(doc.text))
-    print(f"\n{loaded.tokenizer.level} fuzz, seed {seed}: {dict(sorted(tally.items()))}")
+    print(f"\n{loaded.tokenizer.level} fuzz, seed {seed}: "
+          f"{dict(sorted(tally.items()))}")
     return tally
 
 

@@ -300,7 +300,8 @@ def test_sampler_beside_a_training_run(tiny_corpus, tmp_path):
     and switches to a snapshot the run saved without stopping it."""
     job = tiny_job(tiny_corpus, tmp_path / "run", epochs=50, eval_every=5)
     trainer = Trainer(job)
-    sampler = Sampler(LoadedModel("run", job.model_dir, trainer.model, job.tokenizer, {}))
+    sampler = Sampler(
+        LoadedModel("run", job.model_dir, trainer.model, job.tokenizer, {}))
     text = CORPUS_TEXT[:150]
     sampler.set_context(text)
     greedy = SampleOptions(num=2, length=20, temperature=0.0)

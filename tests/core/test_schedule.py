@@ -11,7 +11,7 @@ from lstmwriter.cli import build_parser, main
 from lstmwriter.commands.train import request_from_args
 from lstmwriter.core.config import TrainConfig, resolve_schedule
 from lstmwriter.core.evaluation import Evaluation
-from lstmwriter.core.jobs import TrainRequest, describe_schedule, plan_training
+from lstmwriter.core.jobs import TrainRequest, plan_training
 from lstmwriter.core.store import ModelStore
 from lstmwriter.core.training import Trainer, TrainingControl
 

@@ -24,7 +24,8 @@ def test_char_round_trip_and_unknown():
 def test_char_normalisation_is_per_character():
     tok = CharTokenizer.build("abc", lower=True, ascii_only=True)
     text_a, text_b = "Café “Noël” — ", "Æsir…"
-    assert tok.normalize(text_a + text_b) == tok.normalize(text_a) + tok.normalize(text_b)
+    assert tok.normalize(text_a + text_b) == \
+        tok.normalize(text_a) + tok.normalize(text_b)
     assert tok.normalize("Café “Noël” —") == 'cafe "noel" --'
 
 

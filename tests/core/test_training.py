@@ -13,7 +13,8 @@ def test_loss_falls_and_events_arrive(tiny_corpus, tmp_path):
     assert trainer.run(events.append) == "done"
     vals = [e.val_loss for e in events if isinstance(e, Progress) and e.val_loss]
     assert len(vals) >= 3 and vals[-1] < vals[0] - 0.3
-    assert {0.2, 0.5, 1.0, 1.2} <= {e.temperature for e in events if isinstance(e, Sample)}
+    assert {0.2, 0.5, 1.0, 1.2} <= {e.temperature for e in events
+                                    if isinstance(e, Sample)}
     assert isinstance(events[-1], Finished) and events[-1].outcome == "done"
     assert any(isinstance(e, CheckpointSaved) for e in events)
     assert all(e.to_dict()["event"] and "step" in e.to_dict() for e in events)
@@ -45,7 +46,8 @@ def test_resume_after_cancel_matches_an_uninterrupted_run(tiny_corpus, tmp_path)
     assert first.run(cancel_midway, control) == "cancelled"
     stopped_at = first.state.step
     assert 25 <= stopped_at < whole.state.step
-    assert load_model_dir(tmp_path / "split").model is not None  # the stop saved a model
+    # the stop saved a model
+    assert load_model_dir(tmp_path / "split").model is not None
 
     second = Trainer(tiny_job(tiny_corpus, tmp_path / "split", resume=True, epochs=3))
     assert second.state.step == stopped_at
@@ -60,7 +62,8 @@ def test_cancel_is_prompt_and_pause_holds(tiny_corpus, tmp_path):
     import time
 
     control = TrainingControl()
-    trainer = Trainer(tiny_job(tiny_corpus, tmp_path / "m", epochs=500, eval_every=10**6))
+    trainer = Trainer(tiny_job(tiny_corpus, tmp_path / "m", epochs=500,
+                               eval_every=10**6))
     events = []
     thread = threading.Thread(target=trainer.run, args=(events.append, control))
     thread.start()
@@ -101,7 +104,8 @@ def test_plateau_halves_the_learning_rate_only_after_patience_bad_evaluations(
                                sample_length=0, plateau_patience=3,
                                plateau_patience_tokens=0))
     losses = iter([2.0, 1.9, 1.95, 1.92, 1.91, 1.93, 1.8, 1.85])
-    monkeypatch.setattr(trainer, "_evaluate", lambda: Evaluation(next(losses), 100, 1.0))
+    monkeypatch.setattr(trainer, "_evaluate",
+                        lambda: Evaluation(next(losses), 100, 1.0))
     rates = []
     for _ in range(8):
         trainer._validate(None)

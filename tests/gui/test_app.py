@@ -85,4 +85,5 @@ def test_icon_and_desktop_files_are_packaged(qapp):
     meta = xml.dom.minidom.parseString(
         root.joinpath("io.github.lstmwriter.metainfo.xml").read_bytes())
     assert meta.getElementsByTagName("id")[0].firstChild.data == "io.github.lstmwriter"
-    assert meta.getElementsByTagName("launchable")[0].firstChild.data == "lstmwriter.desktop"
+    assert meta.getElementsByTagName("launchable")[0].firstChild.data == \
+        "lstmwriter.desktop"

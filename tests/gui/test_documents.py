@@ -124,7 +124,8 @@ def test_kill_9_while_typing_loses_at_most_5_seconds(qtbot, make_window, tmp_pat
         qtbot.waitUntil(lambda: time.monotonic() >= copy_seen + 5.5, timeout=10_000)
     finally:
         killed_at = _kill(proc)
-    typed = [(t, int(line.split()[1])) for t, line in lines if line.startswith("typed ")]
+    typed = [(t, int(line.split()[1])) for t, line in lines
+             if line.startswith("typed ")]
     must_keep = max(i for t, i in typed if t <= killed_at - 5.0)
     assert typed[-1][1] - must_keep >= 10, "it did not go on typing until the kill"
 
@@ -146,7 +147,8 @@ def test_kill_9_in_the_middle_of_a_save_leaves_the_old_file(qtbot, tmp_path):
     target = tmp_path / "story.txt"
     old = b"The old text, saved and safe.\n"
     target.write_bytes(old)
-    proc, lines = _start(SAVING_SESSION, str(target), "new text ", log=tmp_path / "save.log")
+    proc, lines = _start(SAVING_SESSION, str(target), "new text ",
+                         log=tmp_path / "save.log")
     try:
         qtbot.waitUntil(lambda: bool(lines) or proc.poll() is not None, timeout=90_000)
         assert lines == [(lines[0][0], "temporary file written")], \

@@ -16,7 +16,8 @@ from lstmwriter.gui.recovery import recovery_dir
 
 # A French text as Windows writes it: cp1252, CRLF, no-break spaces before
 # ":" and "!", curly quotes, a euro sign and an ellipsis (cp1252-only bytes).
-FRENCH = "Café\u00a0: crème brûlée à 5\u00a0€\u00a0!\n« Déjà vu »… ‘oui’ — «\u00a0non\u00a0»\n"
+FRENCH = ("Café\u00a0: crème brûlée à 5\u00a0€\u00a0!\n"
+          "« Déjà vu »… ‘oui’ — «\u00a0non\u00a0»\n")
 
 
 def open_in(qtbot, window, path, encoding=""):
@@ -162,7 +163,8 @@ def test_reopen_with_another_encoding(qtbot, make_window, tmp_path, monkeypatch)
     assert path.read_bytes() == original
 
     w.documents.open_file(str(path), "utf-16")  # odd length: not UTF-16 at all
-    qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")),
+                    timeout=10_000)
     assert "not valid utf-16" in w.findChildren(QMessageBox, "errorDialog")[0].text()
     assert w.editor.toPlainText() == "Привет, мир!\n"  # the text open stays
     assert str(path) in w.settings.recent_files()  # the file is fine, the choice not
@@ -177,9 +179,11 @@ def test_a_restored_copy_saves_in_its_file_encoding(qtbot, make_window, tmp_path
     first.documents.autosave_now()
     qtbot.waitUntil(lambda: first.documents._recovery_written, timeout=10_000)
     record = json.loads(first.documents.recovery.file.read_text(encoding="utf-8"))
-    assert TextFormat.from_dict(record["file_format"]) == TextFormat("cp1252", False, "\r\n")
+    assert TextFormat.from_dict(record["file_format"]) == \
+        TextFormat("cp1252", False, "\r\n")
     # The same copy as a crashed session would leave it (no live lock).
-    (recovery_dir() / "session-1-1.json").write_text(json.dumps(record), encoding="utf-8")
+    (recovery_dir() / "session-1-1.json").write_text(json.dumps(record),
+                                                     encoding="utf-8")
 
     second = make_window()
     second.recovery_bar.findChild(type(second.training.train_button),

@@ -127,7 +127,8 @@ def test_adapting_changes_the_sampler_not_the_files(qtbot, window_with_model):
     assert w.adapt_action.isChecked()  # on by default
     assert not adapted()
     w.editor.setFocus()
-    w.editor.insertPlainText(CORPUS_TEXT[:400])  # a paste: three of the adapter's chunks
+    # a paste: three of the adapter's chunks
+    w.editor.insertPlainText(CORPUS_TEXT[:400])
     qtbot.waitUntil(adapted, timeout=30_000)
     assert _model_files(folder) == before  # byte-identical
 

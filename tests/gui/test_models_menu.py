@@ -28,7 +28,8 @@ def test_ml5_export_then_import_round_trip(qtbot, make_window, tiny_corpus, tmp_
     assert w.model_selector.currentText() == "for-ml5"
 
 
-def test_export_the_ml5_format_cannot_hold_is_explained(qtbot, window_with_model, tmp_path):
+def test_export_the_ml5_format_cannot_hold_is_explained(
+        qtbot, window_with_model, tmp_path):
     w = window_with_model  # 1 layer, embedding 8: not an ml5.js CharRNN shape
     w.models.export_model("ml5", str(tmp_path / "no"))
     qtbot.waitUntil(lambda: bool(errors(w)), timeout=30_000)
@@ -47,7 +48,8 @@ def test_import_of_a_folder_that_is_not_ml5_is_reported(qtbot, make_window, tmp_
     assert w.model_selector.count() == 0
 
 
-@pytest.mark.skipif(importlib.util.find_spec("onnx") is None, reason="onnx not installed")
+@pytest.mark.skipif(importlib.util.find_spec("onnx") is None,
+                    reason="onnx not installed")
 def test_onnx_export_writes_the_file(qtbot, window_with_model, tmp_path):
     w = window_with_model
     target = tmp_path / "tiny.onnx"

@@ -92,7 +92,8 @@ def test_click_in_the_list_inserts_that_item(qtbot, window_with_model):
     type_text(qtbot, w, "the long grey ")
     items = wait_for_suggestions(qtbot, w)
     rect = w.pane.list.visualItemRect(w.pane.list.item(2))
-    qtbot.mouseClick(w.pane.list.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseClick(w.pane.list.viewport(), Qt.MouseButton.LeftButton,
+                     pos=rect.center())
     assert w.editor.toPlainText() == "the long grey " + items[2]
 
 
@@ -131,7 +132,8 @@ def test_word_level_model_suggests_words(qtbot, make_window, tiny_corpus):
     job = plan_training(TrainRequest(
         tiny_corpus, name="words", level="word", preset="ptb-small",
         model_overrides={"rnn_size": 16, "embedding_size": 16, "num_layers": 1},
-        train_overrides={"epochs": 2, "sample_length": 0, "device": "cpu"}), ModelStore())
+        train_overrides={"epochs": 2, "sample_length": 0, "device": "cpu"}),
+        ModelStore())
     Trainer(job).run()
     w = make_window()
     w.show()

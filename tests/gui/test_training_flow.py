@@ -82,7 +82,8 @@ def test_pause_and_resume(qtbot, make_window, tiny_corpus):
     qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
 
 
-def test_suggestions_can_follow_the_training_snapshot(qtbot, window_with_model, tiny_corpus):
+def test_suggestions_can_follow_the_training_snapshot(
+        qtbot, window_with_model, tiny_corpus):
     w = window_with_model
     panel = w.training
     panel.set_corpus(str(tiny_corpus))

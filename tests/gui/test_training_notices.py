@@ -66,7 +66,8 @@ def test_an_unfinished_run_is_offered_and_resumes_with_its_notice(
     assert panel.notices.isVisible()  # still there after the run
     qtbot.waitUntil(lambda: not panel.unfinished.isVisible(), timeout=15_000)
     assert find_unfinished_runs(ModelStore().root) == []
-    assert "killed" in [w.model_selector.itemText(i) for i in range(w.model_selector.count())]
+    assert "killed" in [w.model_selector.itemText(i)
+                        for i in range(w.model_selector.count())]
 
 
 def test_nan_roll_backs_are_shown_while_training(qtbot, make_window, tiny_corpus,

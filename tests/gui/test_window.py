@@ -60,7 +60,8 @@ def test_open_of_a_binary_file_shows_an_error(qtbot, make_window, tmp_path):
     blob = tmp_path / "image.txt"
     blob.write_bytes(bytes(range(256)) * 4)
     w.documents.open_file(str(blob))
-    qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")), timeout=10_000)
+    qtbot.waitUntil(lambda: bool(w.findChildren(QMessageBox, "errorDialog")),
+                    timeout=10_000)
     assert "not a text file" in w.findChildren(QMessageBox, "errorDialog")[0].text()
     assert w.editor.toPlainText() == ""
 

@@ -46,7 +46,8 @@ def _in_manage_dialog(qtbot, window, action) -> None:
 
 
 def _select(dialog, name: str) -> None:
-    rows = [dialog.list.item(i).text().split("\n")[0] for i in range(dialog.list.count())]
+    rows = [dialog.list.item(i).text().split("\n")[0]
+            for i in range(dialog.list.count())]
     dialog.list.setCurrentRow(rows.index(name))
 
 
@@ -79,7 +80,8 @@ def test_use_button_follows_a_rename_in_manage(qtbot, make_window, tiny_corpus,
                         lambda *a, **k: QMessageBox.StandardButton.Yes)
     w.suggestions.load_model("other")
     qtbot.waitUntil(lambda: w.suggestions.model_info.name == "other", timeout=15_000)
-    _in_manage_dialog(qtbot, w, lambda d: (_select(d, "zora2"), d.delete_button.click()))
+    _in_manage_dialog(qtbot, w,
+                      lambda d: (_select(d, "zora2"), d.delete_button.click()))
     assert not w.training.load_trained.isVisibleTo(w.training)
 
 
