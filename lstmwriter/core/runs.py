@@ -4,21 +4,30 @@ the run did not finish."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from .checkpoint import CHECKPOINT_META, CHECKPOINT_PREV_META, read_checkpoint_meta
 
-__all__ = ["find_unfinished_runs"]
+__all__ = ["UnfinishedRun", "find_unfinished_runs"]
 
 log = logging.getLogger(__name__)
 
 
-def find_unfinished_runs(root: Path) -> list[dict[str, Any]]:
+@dataclass(frozen=True)
+class UnfinishedRun:
+    """A run that can be resumed."""
+
+    name: str  # its model folder's name
+    step: int  # steps trained so far
+    saved: str  # when its checkpoint was written (ISO time)
+    corpus: str  # the folder or file it read ("" if not recorded)
+
+
+def find_unfinished_runs(root: Path) -> list[UnfinishedRun]:
     """Model folders under `root` whose last checkpoint says the run did not
-    finish (stopped, or the app was killed), newest first; each a dict with
-    `name`, `step`, `saved` (ISO time) and `corpus` (the folder it read)."""
-    runs: list[dict[str, Any]] = []
+    finish (stopped, or the app was killed), newest first."""
+    runs: list[UnfinishedRun] = []
     try:
         folders = sorted(p for p in Path(root).iterdir() if p.is_dir())
     except OSError:
@@ -34,9 +43,9 @@ def find_unfinished_runs(root: Path) -> list[dict[str, Any]]:
             continue
         if meta.get("finished", True):
             continue
-        runs.append({"name": folder.name,
-                     "step": int(meta.get("run", {}).get("step", 0)),
-                     "saved": str(meta.get("saved", "")),
-                     "corpus": str((meta.get("corpus") or {}).get("path", ""))})
-    runs.sort(key=lambda run: run["saved"], reverse=True)
+        runs.append(UnfinishedRun(
+            name=folder.name, step=int(meta.get("run", {}).get("step", 0)),
+            saved=str(meta.get("saved", "")),
+            corpus=str((meta.get("corpus") or {}).get("path", ""))))
+    runs.sort(key=lambda run: run.saved, reverse=True)
     return runs

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Any
 
 import torch
 from PySide6.QtCore import QObject, Signal, Slot
@@ -16,6 +15,7 @@ from PySide6.QtWidgets import QWidget
 from ..core.device import describe_device, resolve_device
 from ..core.events import Failed, Finished, Progress, Sample
 from ..core.jobs import TrainRequest
+from ..core.runs import UnfinishedRun
 from ..core.store import ModelStore
 from .messages import for_window
 from .settings import AppSettings
@@ -69,7 +69,7 @@ class TrainingController(QObject):
         self._scan_worker: CorpusScanWorker | None = None
         self._scan_quiet = False
         self._runs_task = 0  # the latest look for unfinished runs
-        self._unfinished: dict[str, dict[str, Any]] = {}
+        self._unfinished: dict[str, UnfinishedRun] = {}
         self._train_worker: TrainWorker | None = None
         self.plan: TrainPlan | None = None  # the run's, once its texts are read
         self._train_saved: str | None = None  # the model the run saved, once it has
@@ -165,7 +165,7 @@ class TrainingController(QObject):
             return
         # The run's own settings, time limit included; only the device may change.
         device = self.panel.settings().device
-        self.start_training(TrainRequest(Path(run["corpus"]), name=name, resume=True,
+        self.start_training(TrainRequest(Path(run.corpus), name=name, resume=True,
                                          train_overrides={"device": device}))
 
     def start_training(self, request: TrainRequest) -> None:
@@ -275,10 +275,11 @@ class TrainingController(QObject):
         self.threads.start(worker, "unfinished runs")
 
     @Slot(int, object)
-    def _on_unfinished_runs_found(self, task_id: int, runs: list) -> None:
+    def _on_unfinished_runs_found(self, task_id: int,
+                                  runs: list[UnfinishedRun]) -> None:
         if task_id != self._runs_task:
             return
         running = self.plan.name if self.plan else None
-        runs = [r for r in runs if r["name"] != running and r["corpus"]]
-        self._unfinished = {r["name"]: r for r in runs}
+        runs = [r for r in runs if r.name != running and r.corpus]
+        self._unfinished = {r.name: r for r in runs}
         self.panel.set_unfinished_runs(runs)

@@ -37,6 +37,7 @@ from ..core.config import PRESETS, ModelConfig, preset_names
 from ..core.device import available_devices
 from ..core.events import Finished, Progress, Sample
 from ..core.jobs import TrainingPreview, TrainRequest, preview_training
+from ..core.runs import UnfinishedRun
 from .loss_chart import LossChart
 
 if TYPE_CHECKING:
@@ -541,15 +542,15 @@ class TrainingPanel(QWidget):
         self.notices.setToolTip("\n".join(self._notices[-40:]))
         self.notices.show()
 
-    def set_unfinished_runs(self, runs: list[dict[str, Any]]) -> None:
-        """Offer Resume for runs whose checkpoint says they did not finish
-        (`name`, `step`, `saved`); hidden when there are none."""
+    def set_unfinished_runs(self, runs: list[UnfinishedRun]) -> None:
+        """Offer Resume for runs whose checkpoint says they did not finish;
+        hidden when there are none."""
         current = self.unfinished_selector.currentData()
         self.unfinished_selector.clear()
         for run in runs:
-            saved = str(run.get("saved", ""))[:16].replace("T", " ")
+            saved = run.saved[:16].replace("T", " ")
             self.unfinished_selector.addItem(
-                f"{run['name']} (step {run.get('step', 0):,}, {saved})", run["name"])
+                f"{run.name} (step {run.step:,}, {saved})", run.name)
         index = self.unfinished_selector.findData(current)
         self.unfinished_selector.setCurrentIndex(max(0, index))
         self.unfinished.setVisible(bool(runs))

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from lstmwriter.core.checkpoint import CHECKPOINT_FORMAT, CHECKPOINT_META
-from lstmwriter.core.runs import find_unfinished_runs
+from lstmwriter.core.runs import UnfinishedRun, find_unfinished_runs
 
 
 def _checkpoint(folder: Path, finished: bool, step: int, saved: str) -> None:
@@ -24,10 +24,8 @@ def test_an_unfinished_run_is_offered_and_a_finished_one_is_not(tmp_path):
     (tmp_path / "a model without a run").mkdir()
     (tmp_path / "a file").write_text("not a folder")
     assert find_unfinished_runs(tmp_path) == [
-        {"name": "stopped", "step": 40, "saved": "2024-05-02T08:00:00",
-         "corpus": "/texts"},
-        {"name": "older", "step": 12, "saved": "2024-05-01T09:00:00",
-         "corpus": "/texts"},
+        UnfinishedRun("stopped", 40, "2024-05-02T08:00:00", "/texts"),
+        UnfinishedRun("older", 12, "2024-05-01T09:00:00", "/texts"),
     ]
 
 

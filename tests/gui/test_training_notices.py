@@ -46,7 +46,7 @@ def test_an_unfinished_run_is_offered_and_resumes_with_its_notice(
     interrupted_run(tiny_corpus)
     latest = ModelStore().root / "killed" / "checkpoint.json"
     latest.write_text(latest.read_text(encoding="utf-8")[:200], encoding="utf-8")  # cut
-    step = find_unfinished_runs(ModelStore().root)[0]["step"]  # from the one before
+    step = find_unfinished_runs(ModelStore().root)[0].step  # from the one before
 
     w = make_window()
     w.show()
@@ -109,7 +109,7 @@ def test_a_stopped_run_can_be_resumed_later(qtbot, make_window, tiny_corpus):
     wait_until_idle(qtbot, w)
     qtbot.waitUntil(lambda: panel.unfinished.isVisible(), timeout=15_000)
     assert panel.unfinished_selector.currentData() == "stopped"
-    stopped_at = find_unfinished_runs(ModelStore().root)[0]["step"]
+    stopped_at = find_unfinished_runs(ModelStore().root)[0].step
     panel.resume_run_button.click()
     qtbot.waitUntil(lambda: bool(panel.chart.train)
                     and panel.chart.train[-1][0] > stopped_at, timeout=60_000)

@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QMessageBox
 
 from lstmwriter.core.config import ModelConfig, TrainConfig
 from lstmwriter.core.events import Finished, Progress
+from lstmwriter.core.runs import UnfinishedRun
 from lstmwriter.gui.loss_chart import LossChart, nice_ticks
 from lstmwriter.gui.messages import for_window
 from lstmwriter.gui.training_panel import TrainingPanel
@@ -74,7 +75,7 @@ def test_the_panel_keeps_its_height_from_state_to_state(qtbot):
     panel.resize(1000, 320)
     panel.show()
     heights = [panel.minimumSizeHint().height()]
-    panel.set_unfinished_runs([{"name": "old", "step": 10, "saved": "2024-01-01"}])
+    panel.set_unfinished_runs([UnfinishedRun("old", 10, "2024-01-01", "/texts")])
     heights.append(panel.minimumSizeHint().height())
     panel.set_state("training")
     panel.add_notice("step 5: the loss became NaN or infinite; rolled back")
