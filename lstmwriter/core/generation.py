@@ -9,15 +9,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from .sample_options import SampleOptions
+from .sample_options import MAX_TEMPERATURE, SampleOptions
 
 if TYPE_CHECKING:
     from .model import LSTMLanguageModel
     from .tokenizer import Tokenizer
 
 __all__ = ["choose_tokens", "generate_text"]
-
-_MAX_TEMPERATURE = 100.0  # SampleOptions' limit
 
 
 def choose_tokens(logits: np.ndarray, options: SampleOptions, rng: np.random.Generator,
@@ -67,7 +65,7 @@ def generate_text(
     # The trainer's sample temperatures are not checked against SampleOptions'
     # range: below it is greedy anyway, above it about as flat.
     options = SampleOptions(num=1, temperature=min(max(temperature, 0.0),
-                                                   _MAX_TEMPERATURE))
+                                                   MAX_TEMPERATURE))
     rng = rng if rng is not None else np.random.default_rng()
     device = model.head.weight.device
     was_training = model.training

@@ -11,6 +11,7 @@ __all__ = [
     "LINE_CAP_CHARS",
     "MAX_LENGTH",
     "MAX_NUM",
+    "MAX_TEMPERATURE",
     "STOP_RULES",
     "SampleOptions",
     "suggestion_options",
@@ -19,6 +20,7 @@ __all__ = [
 STOP_RULES = ("length", "line", "sentence")
 MAX_NUM = 64
 MAX_LENGTH = 100_000
+MAX_TEMPERATURE = 100.0
 _GREEDY_BELOW = 0.01
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
@@ -43,8 +45,10 @@ class SampleOptions:
             problems.append(f"the number of alternatives must be 1 to {MAX_NUM}")
         if not isinstance(self.length, int) or not 1 <= self.length <= MAX_LENGTH:
             problems.append(f"the length must be 1 to {MAX_LENGTH:,} tokens")
-        if not (math.isfinite(self.temperature) and 0 <= self.temperature <= 100):
-            problems.append("the temperature must be between 0 and 100")
+        if not (math.isfinite(self.temperature)
+                and 0 <= self.temperature <= MAX_TEMPERATURE):
+            problems.append(
+                f"the temperature must be between 0 and {MAX_TEMPERATURE:g}")
         if not isinstance(self.top_k, int) or self.top_k < 0:
             problems.append("top-k must be 0 (off) or a positive integer")
         if not (math.isfinite(self.top_p) and 0 < self.top_p <= 1):
