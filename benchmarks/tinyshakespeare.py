@@ -4,10 +4,12 @@ the file) after 1..N minutes of training time, for one or more presets.
     python benchmarks/tinyshakespeare.py [--minutes 5] [--repeats 1] [--preset tuned]
         [--schedule auto] [--json] [--plot benchmarks/tinyshakespeare.png]
 
-`tuned` is the CPU recipe recorded in RESULTS.md (char-medium with a time-cosine
-schedule); any preset name works too, with the app's schedule for a run limited to
---minutes (`auto`: a cosine over them) unless --schedule says otherwise (`plateau`:
-the schedule of a run without a limit, stopped at --minutes). Validation runs
+`app` is what Train plans for the corpus, limit and threads (the default path:
+`auto`, sized to the passes the limit allows); `tuned` is the CPU recipe of
+RESULTS.md (char-medium without dropout, a cosine from 3e-3); any preset name works,
+with the app's schedule for a run limited to --minutes (`auto`: a cosine over them)
+unless --schedule says otherwise (`plateau`: the schedule of a run without a limit,
+stopped at --minutes). Validation runs
 at the app's cadence plus once a minute; training time excludes it, as in the
 reference trainer.
 """
@@ -25,6 +27,7 @@ from common import SHARED, isolate_user_dirs
 from lstmwriter.core.config import PRESETS, SCHEDULES, ModelConfig, TrainConfig
 from lstmwriter.core.corpus import prepare_corpus, split_ids
 from lstmwriter.core.device import tune_malloc
+from lstmwriter.core.jobs import TrainRequest, preview_training
 from lstmwriter.core.training import Trainer, TrainingJob
 
 CORPUS = SHARED / "data" / "tinyshakespeare" / "input.txt"
@@ -34,17 +37,30 @@ RECIPES = {
 }
 
 
-def settings(name: str) -> tuple[dict, dict]:
+def settings(name: str, minutes: float = 5, threads: int = 2,
+             corpus_path: Path = CORPUS) -> tuple[dict, dict]:
+    """(model, train) settings of a recipe, a preset or `app`: what Train plans
+    (`plan_training`'s preview) for this corpus, time limit and thread count."""
+    if name == "app":
+        request = TrainRequest(corpus=corpus_path, train_overrides={
+            "max_time": minutes * 60, "threads": threads})
+        plan = preview_training(request, _size(corpus_path), "cpu")
+        return plan.model, plan.train.to_dict()
     if name in RECIPES:
         return RECIPES[name]
     preset = PRESETS[name]
     return preset.model, preset.train
 
 
+def _size(path: Path) -> int:
+    files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
+    return sum(f.stat().st_size for f in files)
+
+
 def run_once(name: str, minutes: float, threads: int, schedule: str | None = None,
              corpus_path: Path = CORPUS) -> list[tuple[float, float]]:
     """[(training seconds, validation loss)] at each validation."""
-    model, train = settings(name)
+    model, train = settings(name, minutes, threads, corpus_path)
     if schedule:
         train = {**train, "schedule": schedule}
     corpus = prepare_corpus(corpus_path)

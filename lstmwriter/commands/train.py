@@ -195,6 +195,8 @@ def _train(args: argparse.Namespace, ctx: DistributedContext) -> int:
               f"({job.corpus.get('preset')}), {trainer.model.num_parameters():,} "
               f"parameters, on {trainer.device}", file=sys.stderr)
         print(describe_schedule(trainer.config), file=sys.stderr)
+        if job.budget is not None and job.budget.sized:
+            print(job.budget.describe(), file=sys.stderr)
     handler = _json_handler if args.json else ProgressLine(trainer.total_steps).handle
     try:
         outcome = trainer.run(handler, control)

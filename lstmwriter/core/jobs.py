@@ -14,6 +14,7 @@ from typing import Any
 
 import torch
 
+from .budget import BudgetFit, fit_to_budget
 from .checkpoint import read_checkpoint_meta
 from .config import ModelConfig, Preset, TrainConfig, resolve_preset, resolve_schedule
 from .corpus import (
@@ -71,6 +72,7 @@ class TrainingPreview:
     level: str  # "char" | "word"
     model: dict[str, Any]  # ModelConfig's fields but vocab_size
     train: TrainConfig  # its `auto` schedule resolved
+    budget: BudgetFit | None = None  # how a limited run's regularisation was sized
 
     def model_config(self, vocab_size: int) -> ModelConfig:
         """The model's configuration once the vocabulary is known."""
@@ -107,9 +109,17 @@ def preview_training(
         model = {**_MODEL_DEFAULTS, **preset.model, **given}
     model.pop("vocab_size", None)
     train_values = preset_train_values(preset, fine_tune=base is not None)
-    train = TrainConfig.from_dict({**train_values, **_given(request.train_overrides)})
+    given_train = _given(request.train_overrides)
+    train = TrainConfig.from_dict({**train_values, **given_train})
+    budget = None
+    if base is None and level == "char":  # few passes in the limit: less dropout
+        threads = train.threads or torch.get_num_threads()
+        tokens = int(corpus_bytes * (1.0 - train.valid_fraction))
+        model, train, budget = fit_to_budget(model, train, tokens, device, threads,
+                                             set(given) | set(given_train))
     return TrainingPreview(preset=preset, level=level, model=model,
-                           train=resolve_schedule(train))  # auto: by the time limit
+                           train=resolve_schedule(train),  # auto: by the time limit
+                           budget=budget)
 
 
 def plan_training(
@@ -157,7 +167,7 @@ def plan_training(
         corpus=_corpus_record(request, corpus.report.to_dict(), plan.preset.name,
                               pretokenized),
         init_weights=base.model.state_dict() if base else None,
-        init_from=base.name if base else None,
+        init_from=base.name if base else None, budget=plan.budget,
     )
 
 

@@ -20,6 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .batching import StreamBatches
+from .budget import BudgetFit
 from .checkpoint import (
     ModelFileError,
     find_checkpoint,
@@ -95,6 +96,7 @@ class TrainingJob:
     resume: bool = False
     rank: int = 0
     world: int = 1
+    budget: BudgetFit | None = None  # how the time limit sized the run
 
 
 @dataclass

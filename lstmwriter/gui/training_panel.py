@@ -317,6 +317,7 @@ class TrainingPanel(QWidget):
         self.preset.currentIndexChanged.connect(self._on_preset_changed)
         self.init.currentIndexChanged.connect(self._on_init_changed)
         self.device.currentIndexChanged.connect(self._on_preset_changed)
+        self.time_limit.valueChanged.connect(self._on_time_limit_changed)
         self.advanced_toggle.toggled.connect(self._on_advanced_toggled)
         self.reset_button.clicked.connect(self._on_reset_clicked)
         self.train_button.clicked.connect(self.train_clicked)
@@ -581,10 +582,12 @@ class TrainingPanel(QWidget):
         preset = plan.preset
         if self.preset.currentData() == "auto":
             basis = "for this corpus" if self._report else "until a folder is read"
-            self.preset_note.setText(f"<small>auto → {preset.name} ({basis}): "
-                                     f"{preset.description}</small>")
+            note = f"auto → {preset.name} ({basis}): {preset.description}"
         else:
-            self.preset_note.setText(f"<small>{preset.description}</small>")
+            note = preset.description
+        if plan.budget is not None:
+            note += f"<br>{_escape(plan.budget.describe())}"
+        self.preset_note.setText(f"<small>{note}</small>")
         values = {**plan.model, **plan.train.to_dict()}  # edited fields included
         self._filling = True
         try:
@@ -650,6 +653,10 @@ class TrainingPanel(QWidget):
                 and not self.init.currentData():
             self.level.setCurrentIndex(self.level.findData(PRESETS[preset].level))
         self._fill_advanced()
+
+    @Slot(int)
+    def _on_time_limit_changed(self, _minutes: int) -> None:
+        self._fill_advanced()  # a limited run's dropout and rate follow its length
 
     @Slot(int)
     def _on_init_changed(self, _index: int) -> None:

@@ -54,8 +54,12 @@ def test_plan_training_uses_the_preview(tiny_corpus, preset, level):
     assert job.train_config == plan.train
     assert job.corpus["preset"] == plan.preset.name
     chosen = PRESETS[plan.preset.name]
-    assert {k: getattr(job.model_config, k) for k in chosen.model} == chosen.model
-    assert {k: getattr(job.train_config, k) for k in chosen.train} == chosen.train
+    model, train = dict(chosen.model), dict(chosen.train)
+    if plan.budget is not None:  # the time limit sized dropout and rate (test_budget)
+        model["dropout"] = plan.budget.dropout
+        train["learning_rate"] = plan.budget.learning_rate
+    assert {k: getattr(job.model_config, k) for k in chosen.model} == model
+    assert {k: getattr(job.train_config, k) for k in chosen.train} == train
 
 
 @pytest.mark.parametrize("level, mb, on_cpu, on_gpu", AUTO)

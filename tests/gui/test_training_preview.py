@@ -137,3 +137,24 @@ def test_fine_tuning_shows_the_base_models_shape_and_level(
         panel.preset_note.text()
     with pytest.raises(ValueError, match="ptb-small is for word-level models"):
         plan_training(panel.request(), ModelStore())
+
+
+def test_the_time_limit_sizes_dropout_and_rate_in_the_fields(qtbot, monkeypatch,
+                                                             tmp_path):
+    """A short limit on a big folder: few passes, so no dropout and a higher rate,
+    said under the preset; a long limit brings the preset's dropout back."""
+    monkeypatch.setattr(torch, "get_num_threads", lambda: 1)
+    panel = make_panel(qtbot, monkeypatch, ["cpu"])
+    choose(panel, "char-medium", "char", "cpu")
+    read_folder(panel, texts(tmp_path, 1_000_000))
+    panel.time_limit.setValue(5)
+    assert panel.fields["dropout"].value() == 0.0
+    assert panel.fields["learning_rate"].value() == pytest.approx(3e-3)
+    assert "passes over the corpus" in panel.preset_note.text()
+    assert "dropout 0 (preset 0.25)" in panel.preset_note.text()
+    panel.time_limit.setValue(600)
+    assert panel.fields["dropout"].value() == pytest.approx(0.25)
+    assert panel.fields["learning_rate"].value() == pytest.approx(2e-3)
+    panel.time_limit.setValue(0)  # no limit: the preset as it is, no estimate
+    assert panel.fields["dropout"].value() == pytest.approx(0.25)
+    assert "passes" not in panel.preset_note.text()
