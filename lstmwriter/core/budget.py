@@ -84,12 +84,14 @@ def fit_to_budget(model: dict[str, Any], train: TrainConfig, corpus_tokens: int,
                   device: torch.device | str, threads: int, given: set[str]
                   ) -> tuple[dict[str, Any], TrainConfig, BudgetFit | None]:
     """`model` and `train` with dropout and learning rate sized to the passes over
-    `corpus_tokens` that `train.max_time` allows; unchanged (and no fit) without a
+    `corpus_tokens` that `train.max_time` (and `train.epochs`) allow; unchanged (and no fit) without a
     limit, with a non-Adam optimizer, or for settings named in `given`."""
     if not train.max_time or train.optimizer != "adam" or corpus_tokens <= 0:
         return model, train, None
     rate = estimated_tokens_per_second(model, device, threads)
     passes = rate * train.max_time / corpus_tokens
+    if train.epochs:  # the epochs may end the run first
+        passes = min(passes, float(train.epochs))
     dropout, lr = model["dropout"], train.learning_rate
     if dropout and "dropout" not in given:
         share = min(1.0, max(0.0, (passes - FEW_PASSES) / (MANY_PASSES - FEW_PASSES)))

@@ -103,13 +103,8 @@ class GhostPredictor:
             yield from self._word_level_units()
             return
         opts = self.options
-        text = self.sampler.text
         with single_thread_blas():
-            state = _State(*self.sampler.next_distribution())
-            match = _TRAILING_WORD.search(text, max(0, len(text) - 64))
-            prefix = match.group(0) if match else ""
-            history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
-            self._update_document(text, prefix)
+            text, state, prefix, history = self._start()
             total, after_word = 1.0, False
             for _ in range(opts.max_words):
                 found = self._best_unit(state, prefix, history, text, after_word,
@@ -126,6 +121,15 @@ class GhostPredictor:
                 history = history + [word]
                 prefix, after_word = "", True  # the next unit starts a new word
 
+    def first_candidates(self) -> list[tuple[str, float]]:
+        """Every candidate for the first unit at the sampler's context with its
+        probability, likeliest first: what the rule that picks one chooses from
+        (char-level models; for studying that rule, see benchmarks)."""
+        with single_thread_blas():
+            text, state, prefix, history = self._start()
+            units, probs, _ = self._candidates(state, prefix, history, text)
+        return sorted(zip(units, probs.tolist()), key=lambda up: -up[1])
+
     def predict(self) -> tuple[str, float]:
         """The whole ghost text and the probability of its first unit."""
         out, first = "", 0.0
@@ -135,6 +139,17 @@ class GhostPredictor:
         return out, first
 
     # -- char level ------------------------------------------------------------
+    def _start(self) -> tuple[str, _State, str, list[str]]:
+        """(text, LSTM state, half-typed word, words before it) at the sampler's
+        context, the document memory brought up to date."""
+        text = self.sampler.text
+        state = _State(*self.sampler.next_distribution())
+        match = _TRAILING_WORD.search(text, max(0, len(text) - 64))
+        prefix = match.group(0) if match else ""
+        history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
+        self._update_document(text, prefix)
+        return text, state, prefix, history
+
     def _update_document(self, text: str, prefix: str) -> None:
         """The document memory holds the words before the half-typed one: read
         only what was appended since the last call (it ends between words)."""
@@ -181,6 +196,25 @@ class GhostPredictor:
         `floor`, or None. After a word the ghost has already finished
         (`after_word`), the unit must begin with a separator and its probability
         is given that the word ended."""
+        units, probs, words = self._candidates(state, prefix, history, text,
+                                              after_word)
+        if not units:
+            return None
+        if self.options.by_savings:  # the keystrokes a unit saves: its length less one
+            value = probs * np.maximum([len(u) - 1 for u in units], 0.1)
+        else:
+            value = probs
+        value = np.where(probs >= max(floor, 1e-12), value, -1.0)
+        best = int(np.argmax(value))
+        if value[best] < 0:
+            return None
+        return units[best], float(probs[best]), words[best]
+
+    def _candidates(self, state: _State, prefix: str, history: list[str], text: str,
+                   after_word: bool = False
+                   ) -> tuple[list[str], np.ndarray, list[str]]:
+        """Every candidate unit, its mixed probability and its word (see
+        `_best_unit`); empty when there is none."""
         opts = self.options
         ends_word = bool(prefix) or after_word  # the next unit may need a separator
         found = self._beam(state, prefix, after_word) \
@@ -203,7 +237,7 @@ class GhostPredictor:
         for word in self._memory_candidates(next_history, ""):
             cands.setdefault(sep + word, ("next", word))
         if not cands:
-            return None
+            return [], np.zeros(0), []
         units = list(cands)
         fresh = [u for u in units if u not in scored]
         scored.update(zip(fresh, self._score(state, fresh)))
@@ -231,15 +265,7 @@ class GhostPredictor:
                                for u in (units[i] for i in nxt)])
             probs[nxt] = p_end * (w * lstm[nxt] / p_lstm_end
                                   + (1 - w) * p_sep * mem * on_sep)
-        if opts.by_savings:  # the keystrokes a unit saves: its length less one
-            value = probs * np.maximum([len(u) - 1 for u in units], 0.1)
-        else:
-            value = probs
-        value = np.where(probs >= max(floor, 1e-12), value, -1.0)
-        best = int(np.argmax(value))
-        if value[best] < 0:
-            return None
-        return units[best], float(probs[best]), words[best]
+        return units, probs, words
 
     def _beam(self, state: _State, prefix: str, after_word: bool
               ) -> list[tuple[str, str, float]]:

@@ -98,3 +98,26 @@ def test_fine_tuning_keeps_the_base_models_dropout():
     request = TrainRequest(corpus=Path("x"), train_overrides={"max_time": 300})
     plan = preview_training(request, 1_000_000, "cpu", base, "char")
     assert plan.model["dropout"] == 0.1 and plan.budget is None
+
+
+def test_the_cli_says_how_the_limit_sized_the_run(tiny_corpus, capsys):
+    """A limit that allows a couple of passes trains without the preset's dropout,
+    and the CLI says so."""
+    from lstmwriter.cli import main
+    from lstmwriter.core.store import ModelStore
+
+    assert main(["train", str(tiny_corpus), "--name", "short", "--preset",
+                 "char-medium", "--rnn-size", "32", "--embedding-size", "8",
+                 "--threads", "1", "--max-time", "0.01"]) == 0
+    err = capsys.readouterr().err
+    assert "passes over the corpus in the time limit: dropout 0 (preset 0.25), " \
+           "learning rate 0.003 (preset 0.002)" in err
+    assert ModelStore().load("short").model.config.dropout == 0.0
+
+
+def test_the_epochs_cap_the_passes():
+    tokens = 1_000_000
+    limited = TrainConfig.from_dict({**MEDIUM_TRAIN.to_dict(), "epochs": 4,
+                                     "max_time": _seconds_for(100, tokens)})
+    model, _, fit = fit_to_budget(MEDIUM, limited, tokens, "cpu", 1, set())
+    assert fit.passes == 4 and model["dropout"] == 0.0

@@ -1,0 +1,115 @@
+"""Which rule should pick the ghost text from its candidates? The precision/KSR
+frontier of several rules, on the same candidates.
+
+`usefulness.py` measures the app's rule. This script computes, once, every
+candidate for the first unit (`GhostPredictor.first_candidates`, the app's
+LSTM + memory mixture) at every position of a span of held-out prose, and the
+word trigram's ghost there; then it types the span (usefulness's simulated
+writer) under each rule, looking the candidates up, so many rules cost seconds:
+
+- `threshold t`: the app's rule (the candidate with the largest P x keystrokes
+  saved, among those with P >= t);
+- `lagrange l`: the candidate maximising P x saved + l (P - 0.5), shown when
+  that is positive (the per-position optimum of savings under a 50% precision
+  constraint, were positions independent);
+- `by type s/m`: threshold s at the start of a word, m inside or right after one.
+
+    python benchmarks/ghost_rules.py [--offset 60000] [--chars 4000] --json
+
+Without adaptation (the candidates depend only on the text before each
+position). The default span is development text of scenario 1's held-out prose,
+away from the 10,000 characters the scenario measures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from usefulness import (
+    CONTEXT_CHARS,
+    TrigramCompleter,
+    default_split,
+    readable,
+    type_text,
+)
+
+from lstmwriter.core.ghost import GhostOptions, GhostPredictor
+from lstmwriter.core.sampling import Sampler
+from lstmwriter.core.store import ModelStore
+from lstmwriter.core.word_memory import load_memory
+
+
+def collect(model: str, text: str, start: int, end: int, context_from: int
+            ) -> list[tuple[bool, list[tuple[str, float]]]]:
+    """(inside or right after a word, candidates) at each position of the span."""
+    loaded = ModelStore().load(model)
+    sampler = Sampler(loaded)
+    ghost = GhostPredictor(sampler, load_memory(loaded.path), GhostOptions())
+    table = []
+    for pos in range(start, end):
+        sampler.set_context(text[context_from:pos])
+        in_word = pos > 0 and (text[pos - 1].isalnum() or text[pos - 1] == "_")
+        table.append((in_word, ghost.first_candidates()))
+    return table
+
+
+def by_value(threshold_start: float, threshold_in_word: float, lagrange: float = 0.0):
+    """A rule: the best candidate by P x saved (+ lagrange x (P - 0.5)) among those
+    above the position's threshold; none when lagrange > 0 and the best is <= 0."""
+    def pick(in_word: bool, candidates: list[tuple[str, float]]) -> str:
+        floor = threshold_in_word if in_word else threshold_start
+        best, best_value = "", 0.0 if lagrange else -1.0
+        for unit, p in candidates:
+            if p < floor or p <= 0:
+                continue
+            value = p * max(len(unit) - 1, 0.1) + lagrange * (p - 0.5)
+            if value > best_value:
+                best, best_value = unit, value
+        return best
+    return pick
+
+
+RULES = {
+    **{f"threshold {t:g}": by_value(t, t) for t in (0, 0.1, 0.15, 0.2, 0.25, 0.3)},
+    **{f"lagrange {lam:g}": by_value(0, 0, lam) for lam in (0.5, 1, 1.5, 2, 3)},
+    **{f"by type {s:g}/{m:g}": by_value(s, m)
+       for s in (0.3, 0.6, 1.1) for m in (0.15, 0.2)},
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default="default")
+    parser.add_argument("--offset", type=int, default=60_000)
+    parser.add_argument("--chars", type=int, default=4_000)
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    train_texts, tail = default_split()
+    trigram = TrigramCompleter(train_texts)
+    del train_texts
+    text = readable(tail)
+    start, end = args.offset, min(len(text), args.offset + args.chars)
+    context_from = max(0, start - CONTEXT_CHARS)
+    table = collect(args.model, text, start, end, context_from)
+
+    def typed(ghost_at) -> dict:
+        return type_text(text, start, end, ghost_at, context_from)[0].summary()
+
+    base = typed(trigram.ghost)
+    rows = [{"rule": "trigram", **base, "ratio": 1.0}]
+    for name, pick in RULES.items():
+        def ghost_at(context: str, pick=pick) -> str:
+            return pick(*table[context_from + len(context) - start])
+        got = typed(ghost_at)
+        rows.append({"rule": name, **got, "ratio": round(got["ksr"] / base["ksr"], 3)})
+    for row in rows:
+        print(json.dumps(row) if args.json else
+              f"{row['rule']:18} KSR {row['ksr']:.3f} ({row['ratio']:.3f}x) precision "
+              f"{row['first_word_precision']:.3f} coverage {row['coverage']:.3f}")
+    if args.json:
+        print(json.dumps({"offset": start, "chars": end - start, "rules": rows}))
+
+
+if __name__ == "__main__":
+    main()
