@@ -84,8 +84,9 @@ def fit_to_budget(model: dict[str, Any], train: TrainConfig, corpus_tokens: int,
                   device: torch.device | str, threads: int, given: set[str]
                   ) -> tuple[dict[str, Any], TrainConfig, BudgetFit | None]:
     """`model` and `train` with dropout and learning rate sized to the passes over
-    `corpus_tokens` that `train.max_time` (and `train.epochs`) allow; unchanged (and no fit) without a
-    limit, with a non-Adam optimizer, or for settings named in `given`."""
+    `corpus_tokens` that `train.max_time` (and `train.epochs`) allow; unchanged
+    (and no fit) without a limit, with a non-Adam optimizer, or for settings named
+    in `given`."""
     if not train.max_time or train.optimizer != "adam" or corpus_tokens <= 0:
         return model, train, None
     rate = estimated_tokens_per_second(model, device, threads)
