@@ -226,9 +226,12 @@ def test_discarded_copies_are_pruned_to_the_last_ten(qtbot, make_window):
     def kept() -> list[Path]:
         return sorted((recovery_dir() / "old").glob("discarded-*.json"))
 
+    def settled() -> bool:  # one listing: between two, the last copy may land
+        files = kept()
+        return len(files) == KEEP_OLD and last in files[-1].read_text(encoding="utf-8")
+
     # The file worker writes each copy, then prunes (off the GUI thread).
-    qtbot.waitUntil(lambda: len(kept()) == KEEP_OLD
-                    and last in kept()[-1].read_text(encoding="utf-8"), timeout=10_000)
+    qtbot.waitUntil(settled, timeout=10_000)
     kept = kept()
     assert len(kept) == KEEP_OLD
     assert f"draft {KEEP_OLD + 2}" in kept[-1].read_text(encoding="utf-8")
