@@ -57,10 +57,10 @@ class DocumentAdapter:
 
     def observe(self, text: str) -> bool:
         """Learn from the complete chunks of `text` not learnt yet; True when the
-        weights changed. A text that no longer starts with what was learnt (an
-        edit before the end) starts reading afresh, keeping what was learnt."""
+        weights changed. After an edit before the end, reading goes on from the
+        last whole chunk before the edit (what was learnt is kept)."""
         if not text.startswith(self._seen):
-            self._seen, self._state = "", None
+            self._rewind(_common_prefix(text, self._seen))
         changed = False
         while len(text) - len(self._seen) >= self.chunk + 1:
             start = len(self._seen)
@@ -83,6 +83,18 @@ class DocumentAdapter:
             loss, state = self._learn(piece, state)
             losses[start:start + len(piece) - 1] = loss
         return losses
+
+    def _rewind(self, common: int) -> None:
+        """Forget having read past `common` characters, back to a chunk boundary;
+        the state there is the one after reading the chunk before from a fresh
+        state (an LSTM's memory of text further back is faint)."""
+        keep = common // self.chunk * self.chunk
+        self._seen, self._state = self._seen[:keep], None
+        if keep:
+            ids = self.tokenizer.encode(self._seen[keep - self.chunk:])
+            with torch.no_grad():
+                _, state = self.model(torch.as_tensor(ids, dtype=torch.long)[None])
+            self._state = tuple(s.detach() for s in state)
 
     def _step(self, piece: str) -> None:
         ids = self.tokenizer.encode(piece)
@@ -107,3 +119,16 @@ class DocumentAdapter:
             self.steps += 1
         new_state = tuple(s.detach() for s in new_state)
         return losses.detach().numpy(), new_state
+
+
+def _common_prefix(a: str, b: str) -> int:
+    """Length of the longest common prefix of `a` and `b` (binary search over
+    slices compared in C: fast for long documents)."""
+    lo, hi = 0, min(len(a), len(b))
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo

@@ -247,3 +247,19 @@ def test_trigram_baseline_on_a_known_text():
     text = "a b c a b c"
     typed, _ = u.type_text(text, 0, len(text), base.ghost)
     assert 0 < typed.ksr < 1
+
+
+def test_an_edit_relearns_only_the_chunks_after_it(trained):
+    loaded = load_model_dir(trained)
+    text = "Zebulon rowed the boats to Quimper. " * 12  # 432 characters
+    adapter = DocumentAdapter(loaded, chunk=32)
+    assert adapter.observe(text)
+    read = adapter.steps  # (432 - 1) // 32 = 13 chunks
+    assert read == 13
+    edited = text[:400] + "Zebulon" + text[407:]  # an edit in the 13th chunk
+    assert adapter.observe(edited)
+    assert adapter.steps == read + 1  # that chunk again, not all thirteen
+    assert not adapter.observe(edited)  # nothing new
+    early = "Q" + edited[1:]  # an edit in the first chunk: all of it again
+    adapter.observe(early)
+    assert adapter.steps == read + 1 + 13
