@@ -40,12 +40,12 @@ from lstmwriter.core.store import ModelStore
 from lstmwriter.core.word_memory import load_memory
 
 
-def collect(model: str, text: str, start: int, end: int, context_from: int
-            ) -> list[tuple[bool, list[tuple[str, float]]]]:
+def collect(model: str, text: str, start: int, end: int, context_from: int,
+            options: GhostOptions) -> list[tuple[bool, list[tuple[str, float]]]]:
     """(inside or right after a word, candidates) at each position of the span."""
     loaded = ModelStore().load(model)
     sampler = Sampler(loaded)
-    ghost = GhostPredictor(sampler, load_memory(loaded.path), GhostOptions())
+    ghost = GhostPredictor(sampler, load_memory(loaded.path), options)
     table = []
     for pos in range(start, end):
         sampler.set_context(text[context_from:pos])
@@ -83,6 +83,9 @@ def main() -> None:
     parser.add_argument("--model", default="default")
     parser.add_argument("--offset", type=int, default=60_000)
     parser.add_argument("--chars", type=int, default=4_000)
+    parser.add_argument("--lstm-weight", type=float, nargs="+",
+                        default=[GhostOptions().lstm_weight],
+                        help="the LSTM's weight(s) in the mixture (each: all rules)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     train_texts, tail = default_split()
@@ -91,21 +94,25 @@ def main() -> None:
     text = readable(tail)
     start, end = args.offset, min(len(text), args.offset + args.chars)
     context_from = max(0, start - CONTEXT_CHARS)
-    table = collect(args.model, text, start, end, context_from)
 
     def typed(ghost_at) -> dict:
         return type_text(text, start, end, ghost_at, context_from)[0].summary()
 
     base = typed(trigram.ghost)
     rows = [{"rule": "trigram", **base, "ratio": 1.0}]
-    for name, pick in RULES.items():
-        def ghost_at(context: str, pick=pick) -> str:
-            return pick(*table[context_from + len(context) - start])
-        got = typed(ghost_at)
-        rows.append({"rule": name, **got, "ratio": round(got["ksr"] / base["ksr"], 3)})
+    for weight in args.lstm_weight:
+        table = collect(args.model, text, start, end, context_from,
+                        GhostOptions(lstm_weight=weight))
+        for name, pick in RULES.items():
+            def ghost_at(context: str, pick=pick, table=table) -> str:
+                return pick(*table[context_from + len(context) - start])
+            got = typed(ghost_at)
+            rows.append({"rule": name, "lstm_weight": weight, **got,
+                         "ratio": round(got["ksr"] / base["ksr"], 3)})
     for row in rows:
         print(json.dumps(row) if args.json else
-              f"{row['rule']:18} KSR {row['ksr']:.3f} ({row['ratio']:.3f}x) precision "
+              f"{row['rule']:18} {row.get('lstm_weight', '')!s:4} KSR "
+              f"{row['ksr']:.3f} ({row['ratio']:.3f}x) precision "
               f"{row['first_word_precision']:.3f} coverage {row['coverage']:.3f}")
     if args.json:
         print(json.dumps({"offset": start, "chars": end - start, "rules": rows}))
