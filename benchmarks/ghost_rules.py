@@ -34,7 +34,7 @@ from usefulness import (
     type_text,
 )
 
-from lstmwriter.core.ghost import GhostOptions, GhostPredictor
+from lstmwriter.core.ghost import GhostOptions, GhostPredictor, keystrokes_saved
 from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import ModelStore
 from lstmwriter.core.word_memory import load_memory
@@ -63,7 +63,7 @@ def by_value(threshold_start: float, threshold_in_word: float, lagrange: float =
         for unit, p in candidates:
             if p < floor or p <= 0:
                 continue
-            value = p * max(len(unit) - 1, 0.1) + lagrange * (p - 0.5)
+            value = p * keystrokes_saved(unit) + lagrange * (p - 0.5)
             if value > best_value:
                 best, best_value = unit, value
         return best

@@ -25,7 +25,7 @@ from pathlib import Path
 from common import SHARED, isolate_user_dirs
 
 from lstmwriter.core.config import PRESETS, SCHEDULES, ModelConfig, TrainConfig
-from lstmwriter.core.corpus import prepare_corpus, split_ids
+from lstmwriter.core.corpus import find_files, prepare_corpus, split_ids
 from lstmwriter.core.device import tune_malloc
 from lstmwriter.core.jobs import TrainRequest, preview_training
 from lstmwriter.core.training import Trainer, TrainingJob
@@ -53,8 +53,8 @@ def settings(name: str, minutes: float = 5, threads: int = 2,
 
 
 def _size(path: Path) -> int:
-    files = [path] if path.is_file() else [f for f in path.rglob("*") if f.is_file()]
-    return sum(f.stat().st_size for f in files)
+    """The corpus's bytes as the training panel's scan counts them."""
+    return sum(f.stat().st_size for f in find_files(path)[0])
 
 
 def run_once(name: str, minutes: float, threads: int, schedule: str | None = None,

@@ -29,11 +29,17 @@ import numpy as np
 from .lstm_step import single_thread_blas
 from .word_memory import DocumentMemory, WordMemory, words_of
 
-__all__ = ["GhostOptions", "GhostPredictor", "first_unit"]
+__all__ = ["GhostOptions", "GhostPredictor", "first_unit", "keystrokes_saved"]
 
 _UNIT = re.compile(r"\W*\w+")
 _TRAILING_WORD = re.compile(r"\w+\Z")
 _MAX_SEP = 4  # characters of punctuation and space before a word
+
+
+def keystrokes_saved(unit: str) -> float:
+    """What accepting `unit` saves: its length less the one keystroke (a token
+    0.1 for a one-character unit, so that a sure one still beats none)."""
+    return max(len(unit) - 1, 0.1)
 
 
 def first_unit(text: str) -> str:
@@ -203,8 +209,8 @@ class GhostPredictor:
                                               after_word)
         if not units:
             return None
-        if self.options.by_savings:  # the keystrokes a unit saves: its length less one
-            value = probs * np.maximum([len(u) - 1 for u in units], 0.1)
+        if self.options.by_savings:
+            value = probs * np.array([keystrokes_saved(u) for u in units])
         else:
             value = probs
         value = np.where(probs >= max(floor, 1e-12), value, -1.0)
