@@ -1,5 +1,5 @@
-"""Screenshots of the training panel sizing a 5-minute run (dropout and learning rate
-to the passes the limit allows), at 1600x1000.
+"""Screenshots of the training panel sizing a 5-minute run (dropout, learning rate
+and batches to the passes and steps the limit allows), at 1600x1000.
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python \
         docs/screenshots/make_budget_screenshot.py OUT_DIR CORPUS_FOLDER

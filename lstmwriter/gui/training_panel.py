@@ -656,7 +656,7 @@ class TrainingPanel(QWidget):
 
     @Slot(int)
     def _on_time_limit_changed(self, _minutes: int) -> None:
-        self._fill_advanced()  # a limited run's dropout and rate follow its length
+        self._fill_advanced()  # a limited run's settings follow its length
 
     @Slot(int)
     def _on_init_changed(self, _index: int) -> None:

@@ -1,4 +1,5 @@
-"""A time limit sizes a run's dropout and learning rate to the passes it allows."""
+"""A time limit sizes a run's dropout, learning rate and batches to the passes it
+allows."""
 
 from pathlib import Path
 
@@ -8,6 +9,9 @@ import torch
 from lstmwriter.core.budget import (
     FEW_PASSES,
     MANY_PASSES,
+    MIN_BATCH_SIZE,
+    MIN_SEQ_LENGTH,
+    MIN_STEPS,
     SHORT_RUN_LR_SCALE,
     estimated_tokens_per_second,
     fit_to_budget,
@@ -53,7 +57,7 @@ def test_in_between_dropout_grows_with_the_passes():
 
 def test_what_the_user_gave_is_kept():
     model, train, fit = _fit(1, given={"dropout"})
-    assert model["dropout"] == 0.25 and not fit.sized
+    assert model["dropout"] == 0.25 and train.learning_rate == 2e-3
     model, train, _ = _fit(1, given={"learning_rate"})
     assert model["dropout"] == 0.0 and train.learning_rate == 2e-3
 
@@ -63,10 +67,36 @@ def test_no_limit_or_no_dropout_or_sgd_is_left_alone():
     assert fit is None and model == MEDIUM and train == MEDIUM_TRAIN
     small = {**PRESETS["char-small"].model}
     small_train = TrainConfig(**PRESETS["char-small"].train)
-    _, train, fit = _fit(1, model=small, train=small_train)
-    assert train.learning_rate == 3e-3 and not fit.sized
+    model, train, _ = _fit(1, model=small, train=small_train)
+    assert train.learning_rate == 3e-3 and model["dropout"] == small["dropout"]
     sgd = TrainConfig(**{**PRESETS["char-medium"].train, "optimizer": "sgd"})
     assert _fit(1, train=sgd)[2] is None
+
+
+def _steps(train: TrainConfig, fit, tokens: int = 1_000_000) -> float:
+    return fit.passes * tokens / (train.seq_length * train.batch_size)
+
+
+def test_few_steps_shorten_the_window_then_the_batch():
+    _, train, fit = _fit(MANY_PASSES * 2)
+    assert (train.seq_length, train.batch_size) == (64, 32)  # enough steps already
+    assert _steps(train, fit) >= MIN_STEPS and not fit.sized
+    _, train, fit = _fit(FEW_PASSES)  # about half the steps: the window halves
+    assert (train.seq_length, train.batch_size) == (MIN_SEQ_LENGTH, 32)
+    assert _steps(train, fit) >= MIN_STEPS
+    assert "window 32 characters (preset 64)" in fit.describe()
+    _, train, fit = _fit(3)  # then the batch
+    assert (train.seq_length, train.batch_size) == (MIN_SEQ_LENGTH, MIN_BATCH_SIZE)
+    assert "batch 16 (preset 32)" in fit.describe()
+    _, train, _ = _fit(0.1)  # never below the floors
+    assert (train.seq_length, train.batch_size) == (MIN_SEQ_LENGTH, MIN_BATCH_SIZE)
+
+
+def test_a_given_window_or_batch_is_kept():
+    _, train, _ = _fit(3, given={"seq_length"})
+    assert (train.seq_length, train.batch_size) == (64, MIN_BATCH_SIZE)
+    _, train, _ = _fit(3, given={"seq_length", "batch_size"})
+    assert (train.seq_length, train.batch_size) == (64, 32)
 
 
 def test_the_estimate_follows_size_threads_and_device():
@@ -85,6 +115,7 @@ def test_train_with_five_minutes_on_tiny_shakespeare_plans_the_short_recipe(
     plan = preview_training(request, 1_115_394, "cpu")
     assert plan.preset.name == "char-medium"
     assert plan.model["dropout"] == 0.0 and plan.train.learning_rate == 3e-3
+    assert (plan.train.seq_length, plan.train.batch_size) == (32, 16)
     assert plan.train.schedule == "time" and plan.budget.sized
     unlimited = preview_training(TrainRequest(corpus=Path("input.txt")), 1_115_394,
                                  "cpu")

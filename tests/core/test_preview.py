@@ -55,9 +55,11 @@ def test_plan_training_uses_the_preview(tiny_corpus, preset, level):
     assert job.corpus["preset"] == plan.preset.name
     chosen = PRESETS[plan.preset.name]
     model, train = dict(chosen.model), dict(chosen.train)
-    if plan.budget is not None:  # the time limit sized dropout and rate (test_budget)
+    if plan.budget is not None:  # the time limit sized these (test_budget)
         model["dropout"] = plan.budget.dropout
-        train["learning_rate"] = plan.budget.learning_rate
+        train.update(learning_rate=plan.budget.learning_rate,
+                     seq_length=plan.budget.seq_length,
+                     batch_size=plan.budget.batch_size)
     assert {k: getattr(job.model_config, k) for k in chosen.model} == model
     assert {k: getattr(job.train_config, k) for k in chosen.train} == train
 
