@@ -46,9 +46,9 @@ from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
 from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit  # noqa: E402
 from lstmwriter.core.sampling import Sampler  # noqa: E402
-from lstmwriter.core.store import ModelStore  # noqa: E402
+from lstmwriter.core.store import ModelStore, memory_of  # noqa: E402
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap  # noqa: E402
-from lstmwriter.core.word_memory import load_memory, words_of  # noqa: E402
+from lstmwriter.core.word_memory import words_of  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data"
 CONTEXT_CHARS = 20_000  # of the text before the offset given as the document
@@ -182,7 +182,7 @@ class ModelGhost:
         self.sampler = Sampler(self.loaded)
         options = GhostOptions() if threshold is None else GhostOptions(
             threshold=threshold)
-        self.predictor = GhostPredictor(self.sampler, load_memory(self.loaded.path),
+        self.predictor = GhostPredictor(self.sampler, memory_of(self.loaded),
                                         options)
         self.adapter = DocumentAdapter(self.loaded) if adapt else None
 

@@ -130,9 +130,9 @@ def _best_guess(sampler: Sampler) -> tuple[str, float | None]:
     """The app's ghost text for the sampler's context and the probability of all
     its words (None when there is no guess)."""
     from ..core.ghost import GhostPredictor
-    from ..core.word_memory import load_memory
+    from ..core.store import memory_of
 
-    predictor = GhostPredictor(sampler, load_memory(sampler.loaded.path))
+    predictor = GhostPredictor(sampler, memory_of(sampler.loaded))
     text, probability = "", None
     for unit, probability in predictor.units():
         text += unit

@@ -32,6 +32,7 @@ from .checkpoint import (
 from .config import ModelConfig
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer, tokenizer_from_dict
+from .word_memory import MixedMemory, WordMemory, load_memory
 
 __all__ = [
     "FORMAT",
@@ -43,6 +44,7 @@ __all__ = [
     "ModelFileError",
     "bundled_model_dir",
     "load_model_dir",
+    "memory_of",
     "save_model_dir",
     "user_data_dir",
     "now_iso",
@@ -54,6 +56,9 @@ DEFAULT_MODEL_NAME = "default"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.pt"
 PREVIOUS_WEIGHTS_FILE = "model.prev.pt"  # only while a save is under way
+# Share of the starting model's word memory beside a fine-tuned model's own
+# (benchmarks/usefulness.py, scenario 2: a small folder's memory knows few phrases)
+BASE_MEMORY_WEIGHT = 0.3
 _NAME_RE = re.compile(r"^[\w][\w .()+-]{0,79}$")
 
 log = logging.getLogger(__name__)
@@ -241,6 +246,40 @@ def load_model_dir(path: Path, name: str | None = None, read_only: bool = False,
     model.to(device).eval()
     return LoadedModel(name or meta.get("name") or path.name, path, model, tokenizer,
                        meta, read_only)
+
+
+def base_model_dir(loaded: LoadedModel) -> Path | None:
+    """Folder of the model `loaded` was fine-tuned from (the bundled default, or a
+    model beside it in the same store); None if none, gone, or itself."""
+    base = loaded.meta.get("init_from")
+    if not isinstance(base, str) or not base:
+        return None
+    if base == DEFAULT_MODEL_NAME:
+        folder = bundled_model_dir()
+    elif _NAME_RE.match(base):
+        folder = loaded.path.parent / base
+    else:
+        return None
+    if folder is None or not (folder / CONFIG_FILE).is_file():
+        return None
+    if folder.resolve() == Path(loaded.path).resolve():
+        return None
+    return folder
+
+
+def memory_of(loaded: LoadedModel, base_weight: float | None = None
+              ) -> WordMemory | MixedMemory | None:
+    """The word memory the ghost text draws on: the model's own (its training
+    corpus), mixed with the one of the model it was fine-tuned from
+    (`base_weight`, default BASE_MEMORY_WEIGHT)."""
+    weight = BASE_MEMORY_WEIGHT if base_weight is None else base_weight
+    own = load_memory(loaded.path)
+    base = load_memory(base_model_dir(loaded)) if weight > 0 else None
+    if base is None:
+        return own
+    if own is None:
+        return base
+    return MixedMemory([(1.0 - weight, own), (weight, base)])
 
 
 class ModelStore:

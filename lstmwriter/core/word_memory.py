@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["MEMORY_FILE", "Candidates", "DocumentMemory", "WordMemory", "load_memory",
-           "text_of_ids", "words_of"]
+__all__ = ["MEMORY_FILE", "Candidates", "DocumentMemory", "MixedMemory", "WordMemory",
+           "load_memory", "text_of_ids", "words_of"]
 
 MEMORY_FILE = "memory.npz"
 _WORD = re.compile(r"\w+")
@@ -231,6 +231,49 @@ class WordMemory:
             mass = np.maximum(counts[inside] - _DISCOUNT, 0.0).sum() / total + \
                 gamma * mass
         return p, float(mass)
+
+
+class MixedMemory:
+    """Word memories as one, P = sum of w_i P_i over those that know a word with
+    the prefix (weights renormalised over them): a fine-tuned model's own corpus
+    backed by the memory of the model it started from."""
+
+    def __init__(self, parts: Sequence[tuple[float, WordMemory]]) -> None:
+        self.parts = [(float(w), m) for w, m in parts if w > 0]
+        if not self.parts:
+            raise ValueError("a mixed memory needs a part with a positive weight")
+
+    def __contains__(self, word: str) -> bool:
+        return any(word in m for _, m in self.parts)
+
+    def __len__(self) -> int:
+        return len({w for _, m in self.parts for w in m.vocab})
+
+    def has_prefix(self, prefix: str) -> bool:
+        """Whether some part knows a word that starts with `prefix`."""
+        return any(m.has_prefix(prefix) for _, m in self.parts)
+
+    def prob(self, words: Sequence[str], history: Sequence[str],
+             prefix: str = "") -> np.ndarray:
+        """Mixed P(word | history, prefix) of each word (0 for unknown words)."""
+        out = np.zeros(len(words))
+        knowing = [(w, m) for w, m in self.parts if m.has_prefix(prefix)]
+        total = sum(w for w, _ in knowing)
+        for w, m in knowing:
+            out += w / total * m.prob(words, history, prefix)
+        return out
+
+    def candidates(self, history: Sequence[str], prefix: str = "",
+                   limit: int = 8) -> Candidates:
+        """The `limit` likeliest next words under the mixture (see `WordMemory`)."""
+        pool = [w for _, m in self.parts for w in m.candidates(history, prefix,
+                                                                limit).words]
+        pool = list(dict.fromkeys(pool))
+        if not pool:
+            return Candidates([], np.zeros(0))
+        probs = self.prob(pool, history, prefix)
+        order = np.argsort(-probs, kind="stable")[:limit]
+        return Candidates([pool[i] for i in order], probs[order])
 
 
 class DocumentMemory:

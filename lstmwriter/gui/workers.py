@@ -26,9 +26,8 @@ from ..core.ghost import GhostOptions, GhostPredictor
 from ..core.jobs import TrainRequest, plan_training
 from ..core.runs import find_unfinished_runs
 from ..core.sampling import SampleOptions, Sampler
-from ..core.store import ModelStore
+from ..core.store import ModelStore, memory_of
 from ..core.training import Trainer, TrainingControl
-from ..core.word_memory import load_memory
 from .recovery import write_copy, write_discarded_copy
 
 if TYPE_CHECKING:
@@ -385,7 +384,7 @@ class SampleWorker(QObject):
                 self._sampler = Sampler(loaded)
             else:
                 self._sampler.replace_model(loaded)
-            self._ghost = GhostPredictor(self._sampler, load_memory(loaded.path),
+            self._ghost = GhostPredictor(self._sampler, memory_of(loaded),
                                          self.ghost_options)
         except Exception as exc:
             if source is not ModelSource.SNAPSHOT:  # one not saved yet is normal
