@@ -12,7 +12,9 @@ writer) under each rule, looking the candidates up, so many rules cost seconds:
 - `lagrange l`: the candidate maximising P x saved + l (P - 0.5), shown when
   that is positive (the per-position optimum of savings under a 50% precision
   constraint, were positions independent);
-- `by type s/m`: threshold s at the start of a word, m inside or right after one.
+- `by type s/m`: threshold s at the start of a word, m inside or right after one;
+- `... + skip passed`: the same rule, not offering again at the same spot a word
+  the writer typed past (the app's `GhostOptions.skip_passed`, `PassedWords`).
 
     python benchmarks/ghost_rules.py [--offset 60000] [--chars 4000] --json
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 from usefulness import (
     CONTEXT_CHARS,
@@ -34,10 +37,14 @@ from usefulness import (
     type_text,
 )
 
-from lstmwriter.core.ghost import GhostOptions, GhostPredictor, keystrokes_saved
+from lstmwriter.core.ghost import (
+    GhostOptions,
+    GhostPredictor,
+    PassedWords,
+    keystrokes_saved,
+)
 from lstmwriter.core.sampling import Sampler
-from lstmwriter.core.store import ModelStore
-from lstmwriter.core.word_memory import load_memory
+from lstmwriter.core.store import ModelStore, memory_of
 
 
 def collect(model: str, text: str, start: int, end: int, context_from: int,
@@ -45,7 +52,7 @@ def collect(model: str, text: str, start: int, end: int, context_from: int,
     """(inside or right after a word, candidates) at each position of the span."""
     loaded = ModelStore().load(model)
     sampler = Sampler(loaded)
-    ghost = GhostPredictor(sampler, load_memory(loaded.path), options)
+    ghost = GhostPredictor(sampler, memory_of(loaded), options)
     table = []
     for pos in range(start, end):
         sampler.set_context(text[context_from:pos])
@@ -70,12 +77,37 @@ def by_value(threshold_start: float, threshold_in_word: float, lagrange: float =
     return pick
 
 
+def skipping_passed(pick):
+    """A rule that does not offer again a word the writer typed past (as the app's
+    ghost does); a new one for each typing of the span."""
+    def make():
+        passed = PassedWords()
+
+        def pick_at(context: str, in_word: bool, candidates) -> str:
+            passed.update(context, re.search(r"\w*\Z", context[-64:]).group(0))
+            unit = pick(in_word, [(u, p) for u, p in candidates
+                                  if not passed.skips(context, u)])
+            if unit:
+                passed.offer(context, unit)
+            return unit
+        return pick_at
+    return make
+
+
+def stateless(pick):
+    return lambda: lambda context, in_word, candidates: pick(in_word, candidates)
+
+
+THRESHOLDS = (0, 0.1, 0.15, 0.2, 0.22, 0.25, 0.3)
 RULES = {
-    **{f"threshold {t:g}": by_value(t, t) for t in (0, 0.1, 0.15, 0.2, 0.25, 0.3)},
+    **{f"threshold {t:g}": by_value(t, t) for t in THRESHOLDS},
     **{f"lagrange {lam:g}": by_value(0, 0, lam) for lam in (0.5, 1, 1.5, 2, 3)},
     **{f"by type {s:g}/{m:g}": by_value(s, m)
        for s in (0.3, 0.6, 1.1) for m in (0.15, 0.2)},
 }
+RULES = {**{name: stateless(pick) for name, pick in RULES.items()},
+         **{f"threshold {t:g} + skip passed": skipping_passed(by_value(t, t))
+            for t in THRESHOLDS}}
 
 
 def main() -> None:
@@ -103,15 +135,15 @@ def main() -> None:
     for weight in args.lstm_weight:
         table = collect(args.model, text, start, end, context_from,
                         GhostOptions(lstm_weight=weight))
-        for name, pick in RULES.items():
-            def ghost_at(context: str, pick=pick, table=table) -> str:
-                return pick(*table[context_from + len(context) - start])
+        for name, make in RULES.items():
+            def ghost_at(context: str, pick=make(), table=table) -> str:
+                return pick(context, *table[context_from + len(context) - start])
             got = typed(ghost_at)
             rows.append({"rule": name, "lstm_weight": weight, **got,
                          "ratio": round(got["ksr"] / base["ksr"], 3)})
     for row in rows:
         print(json.dumps(row) if args.json else
-              f"{row['rule']:18} {row.get('lstm_weight', '')!s:4} KSR "
+              f"{row['rule']:31} {row.get('lstm_weight', '')!s:4} KSR "
               f"{row['ksr']:.3f} ({row['ratio']:.3f}x) precision "
               f"{row['first_word_precision']:.3f} coverage {row['coverage']:.3f}")
     if args.json:

@@ -14,7 +14,9 @@ candidates are scored by the LSTM too (teacher forcing), so every candidate has
 both probabilities. Words are restricted to those the memories know (when the
 model has a memory), so a half-typed word is completed only to a real word. The
 ghost goes on while the probability of all its words stays above a threshold,
-and is empty when even its first word is below it.
+and is empty when even its first word is below it. A word the writer typed past
+(they typed a character of it instead of taking it) is not offered again for the
+same spot: the next best word is.
 """
 
 from __future__ import annotations
@@ -29,7 +31,8 @@ import numpy as np
 from .lstm_step import single_thread_blas
 from .word_memory import DocumentMemory, WordMemory, words_of
 
-__all__ = ["GhostOptions", "GhostPredictor", "first_unit", "keystrokes_saved"]
+__all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
+           "keystrokes_saved"]
 
 _UNIT = re.compile(r"\W*\w+")
 _TRAILING_WORD = re.compile(r"\w+\Z")
@@ -55,7 +58,7 @@ class GhostOptions:
     # Chosen on development text (benchmarks/ghost_rules.py, RESULTS.md): a half
     # share for the memories sharpens the probabilities, so at the same 50%+
     # precision more positions get a ghost.
-    threshold: float = 0.25  # show a word only while P(all words so far) >= this
+    threshold: float = 0.22  # show a word only while P(all words so far) >= this
     lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
     document_weight: float = 0.3  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight
@@ -64,6 +67,7 @@ class GhostOptions:
     beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
     candidates: int = 3  # memory candidates scored per step
     max_chars: int = 24  # characters one unit may take
+    skip_passed: bool = True  # a word typed past is not offered again there
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.threshold <= 1.0 and 0.0 <= self.lstm_weight <= 1.0
@@ -71,6 +75,49 @@ class GhostOptions:
             raise ValueError("ghost weights and threshold must be in [0, 1]")
         if min(self.max_words, self.candidates, self.max_chars) < 1 or self.beam < 0:
             raise ValueError("ghost sizes must be at least 1 (the beam at least 0)")
+
+
+class PassedWords:
+    """The words the writer typed past: offered as the ghost's first unit, they
+    typed a character of it instead of taking it. Such a word is not offered again
+    at the same spot; the spots are forgotten once the writer is past them, and
+    all of them after an edit (the text stops growing at its end)."""
+
+    def __init__(self) -> None:
+        self._offered: tuple[str, str] | None = None  # (text, unit) last offered
+        self._passed: set[tuple[int, str]] = set()  # (where the word starts, word)
+
+    def __bool__(self) -> bool:
+        return bool(self._passed)
+
+    def update(self, text: str, prefix: str) -> None:
+        """The text is now `text`, ending in the half-typed word `prefix`."""
+        offered, self._offered = self._offered, None
+        if offered is not None and text.startswith(offered[0]):
+            old, unit = offered
+            typed = text[len(old):]
+            if typed and len(typed) < len(unit) and unit.startswith(typed):
+                self._passed.add(_spot(old, unit))
+        elif offered is not None:
+            self._passed.clear()
+        here = len(text) - len(prefix)
+        self._passed = {(at, w) for at, w in self._passed if at >= here}
+
+    def offer(self, text: str, unit: str) -> None:
+        """`unit` is offered after `text`."""
+        self._offered = (text, unit)
+
+    def skips(self, text: str, unit: str) -> bool:
+        """Whether `unit` after `text` would offer a word typed past there."""
+        return _spot(text, unit) in self._passed
+
+
+def _spot(text: str, unit: str) -> tuple[int, str]:
+    """(where it starts, the word) of the word a unit ends with when it follows
+    `text`: the rest of a half-typed word, or a separator and a new word."""
+    match = _TRAILING_WORD.search(text[max(0, len(text) - 64):] + unit)
+    word = match.group(0) if match else ""
+    return len(text) + len(unit) - len(word), word
 
 
 @dataclass(frozen=True)
@@ -91,6 +138,7 @@ class GhostPredictor:
         self.options = options or GhostOptions()
         self.document = DocumentMemory()
         self._document_text = ""  # the text the document memory has read
+        self.passed = PassedWords()
         tokenizer = sampler.loaded.tokenizer
         self._char = tokenizer.level == "char"
         if self._char:
@@ -114,8 +162,9 @@ class GhostPredictor:
         opts = self.options
         with single_thread_blas():
             text, state, prefix, history = self._start()
+            self.passed.update(text, prefix)
             total, after_word = 1.0, False
-            for _ in range(opts.max_words):
+            for n in range(opts.max_words):
                 found = self._best_unit(state, prefix, history, text, after_word,
                                         opts.threshold / total)
                 if found is None:
@@ -124,6 +173,8 @@ class GhostPredictor:
                 total *= prob
                 if total < opts.threshold:
                     return
+                if n == 0:
+                    self.passed.offer(text, unit)
                 yield unit, total
                 state = self._read(state, unit)
                 text += unit
@@ -213,7 +264,10 @@ class GhostPredictor:
             value = probs * np.array([keystrokes_saved(u) for u in units])
         else:
             value = probs
-        value = np.where(probs >= max(floor, 1e-12), value, -1.0)
+        usable = probs >= max(floor, 1e-12)
+        if self.options.skip_passed:
+            usable &= ~np.array([self.passed.skips(text, u) for u in units], bool)
+        value = np.where(usable, value, -1.0)
         best = int(np.argmax(value))
         if value[best] < 0:
             return None
