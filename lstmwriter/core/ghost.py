@@ -14,9 +14,9 @@ candidates are scored by the LSTM too (teacher forcing), so every candidate has
 both probabilities. Words are restricted to those the memories know (when the
 model has a memory), so a half-typed word is completed only to a real word. The
 ghost goes on while the probability of all its words stays above a threshold,
-and is empty when even its first word is below it. A word the writer typed past
-(they typed a character of it instead of taking it) is not offered again for the
-same spot: the next best word is.
+and is empty when even its first word is below it. A word the writer read and
+typed past (they typed a character of it instead of taking it) is not offered
+again for the same spot: the next best word is.
 """
 
 from __future__ import annotations
@@ -78,10 +78,12 @@ class GhostOptions:
 
 
 class PassedWords:
-    """The words the writer typed past: offered as the ghost's first unit, they
-    typed a character of it instead of taking it. Such a word is not offered again
-    at the same spot; the spots are forgotten once the writer is past them, and
-    all of them after an edit (the text stops growing at its end)."""
+    """The words the writer typed past: offered as the ghost's first unit and
+    read, they typed a character of it instead of taking it. Such a word is not
+    offered again at the same spot; the spots are forgotten once the writer is
+    past them, and all of them after an edit (the text stops growing at its end).
+    A ghost not read (the app: on screen shorter than a pause) declines nothing,
+    so typing along a word keeps it."""
 
     def __init__(self) -> None:
         self._offered: tuple[str, str] | None = None  # (text, unit) last offered
@@ -90,13 +92,14 @@ class PassedWords:
     def __bool__(self) -> bool:
         return bool(self._passed)
 
-    def update(self, text: str, prefix: str) -> None:
-        """The text is now `text`, ending in the half-typed word `prefix`."""
+    def update(self, text: str, prefix: str, read: bool = True) -> None:
+        """The text is now `text`, ending in the half-typed word `prefix`; `read`:
+        the last unit offered was read."""
         offered, self._offered = self._offered, None
         if offered is not None and text.startswith(offered[0]):
             old, unit = offered
             typed = text[len(old):]
-            if typed and len(typed) < len(unit) and unit.startswith(typed):
+            if read and typed and len(typed) < len(unit) and unit.startswith(typed):
                 self._passed.add(_spot(old, unit))
         elif offered is not None:
             self._passed.clear()
@@ -153,16 +156,18 @@ class GhostPredictor:
             self._id_of = {p: i for i, p in enumerate(pieces) if len(p) == 1}
 
     # -- public ----------------------------------------------------------------
-    def units(self) -> Iterator[tuple[str, float]]:
+    def units(self, read_last: bool = True) -> Iterator[tuple[str, float]]:
         """The ghost text's units for the sampler's context, each with the
-        probability of the ghost so far; stops below the threshold."""
+        probability of the ghost so far; stops below the threshold. `read_last`:
+        the writer had time to read the last ghost offered, so typing a letter of
+        it instead of taking it declines its word (`PassedWords`)."""
         if not self._char:
             yield from self._word_level_units()
             return
         opts = self.options
         with single_thread_blas():
             text, state, prefix, history = self._start()
-            self.passed.update(text, prefix)
+            self.passed.update(text, prefix, read_last)
             total, after_word = 1.0, False
             for n in range(opts.max_words):
                 found = self._best_unit(state, prefix, history, text, after_word,

@@ -64,6 +64,10 @@ class SuggestionController(QObject):
     status_changed = Signal(str, int)  # status bar message, ms (0: until replaced)
     failed = Signal(str, str)  # title, message for the user
 
+    # A best guess on screen this long has been read: typing a letter of it then
+    # declines its word (ghost.PassedWords); typing along sooner keeps it.
+    GHOST_READ_S = 0.6
+
     def __init__(self, store: ModelStore, settings: AppSettings, editor: WriterEditor,
                  pane: SuggestionPane, selector: QComboBox, window: QWidget) -> None:
         super().__init__(window)
@@ -77,6 +81,7 @@ class SuggestionController(QObject):
         self._loading_spec: str | None = None
         self._request_id = 0
         self._request: SuggestRequest | None = None
+        self._ghost_shown_at: float | None = None  # the best guess's first piece
         self.last_request_done: tuple[int, str] | None = None  # (id, outcome)
         self._adapting = settings.adapt_to_document()
         self._follow_training = False  # suggest from the run being trained
@@ -306,12 +311,14 @@ class SuggestionController(QObject):
         self.editor.clear_suggestions()
         if self.model_info is None or self._closing:
             return
+        shown, self._ghost_shown_at = self._ghost_shown_at, None
         text = self.editor.text_before_cursor()
         if not text:
             return
+        read = shown is not None and time.monotonic() - shown >= self.GHOST_READ_S
         self._request_id += 1
         self._request = SuggestRequest(self._request_id, text, self.sample_options(),
-                                       threading.Event())
+                                       threading.Event(), read)
         self.sample_requested.emit(self._request)
 
     @Slot()
@@ -332,6 +339,8 @@ class SuggestionController(QObject):
     def _on_sampler_ghost_ready(self, request_id: int, piece: str) -> None:
         if not self._is_stale(request_id):
             self.editor.add_best(piece)
+            if self._ghost_shown_at is None:
+                self._ghost_shown_at = time.monotonic()
 
     @Slot(int, object)
     def _on_sampler_chunk_ready(self, request_id: int, pieces: list) -> None:

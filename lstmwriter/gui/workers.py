@@ -335,12 +335,14 @@ class LoadedModelInfo:
 @dataclass(frozen=True)
 class SuggestRequest:
     """One round of suggestions: the text before the cursor and the options;
-    `cancel` is set by the GUI thread as soon as the request is stale."""
+    `cancel` is set by the GUI thread as soon as the request is stale;
+    `ghost_read`: the last best guess was on screen long enough to be read."""
 
     request_id: int
     text: str
     options: SampleOptions
     cancel: threading.Event
+    ghost_read: bool = False
 
 
 class SampleWorker(QObject):
@@ -432,7 +434,7 @@ class SampleWorker(QObject):
         self.request_done.emit(request.request_id, outcome)
 
     def _emit_best(self, request: SuggestRequest) -> None:
-        for piece, _probability in self._ghost.units():
+        for piece, _probability in self._ghost.units(request.ghost_read):
             if request.cancel.is_set():
                 return
             self.ghost_ready.emit(request.request_id, piece)

@@ -175,9 +175,9 @@ def test_the_documents_own_words_complete_a_half_typed_word(trained):
     assert ghost.predict()[0].startswith("lon")
 
 
-def _first(sampler, ghost, context):
+def _first(sampler, ghost, context, read=True):
     sampler.set_context(context)
-    return next(ghost.units(), ("", 0.0))[0]
+    return next(ghost.units(read), ("", 0.0))[0]
 
 
 @pytest.mark.parametrize("typed", [1, 2])
@@ -194,6 +194,8 @@ def test_a_word_typed_past_is_not_offered_again_there(trained, typed):
     _first(other_sampler, keep, context)
     assert along + _first(other_sampler, keep, along) == context + unit
     assert _first(sampler, ghost, context) == unit
+    # a ghost the writer had no time to read declines nothing (typing along)
+    assert along + _first(sampler, ghost, along, read=False) == context + unit
 
 
 def test_taking_a_word_does_not_count_as_typing_past_it(trained):

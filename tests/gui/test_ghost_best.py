@@ -11,6 +11,7 @@ from lstmwriter.core.ghost import GhostOptions, GhostPredictor
 from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import ModelStore
 from lstmwriter.core.word_memory import load_memory, words_of
+from lstmwriter.gui.suggestion_controller import SuggestionController
 from lstmwriter.gui.suggestions import SuggestionSet, next_word
 from lstmwriter.gui.workers import SampleWorker
 
@@ -54,6 +55,22 @@ def low_threshold(monkeypatch):
     options = GhostOptions(threshold=0.01)
     monkeypatch.setattr(SampleWorker, "ghost_options", options)
     return options
+
+
+@pytest.mark.parametrize("read_after_s, kept", [(60.0, True), (0.0, False)])
+def test_typing_a_letter_of_a_read_ghost_declines_its_word(
+        qtbot, monkeypatch, low_threshold, window_with_model, read_after_s, kept):
+    """Typing along a best guess keeps it; once it has been on screen long enough
+    to be read, typing a letter of it instead of taking it asks for another."""
+    monkeypatch.setattr(SuggestionController, "GHOST_READ_S", read_after_s)
+    w = window_with_model
+    type_text(qtbot, w, "The quick brown ")
+    wait_for_suggestions(qtbot, w)
+    word = next_word(w.editor.ghost_text())
+    assert word == "fox"
+    type_text(qtbot, w, word[0])
+    wait_for_suggestions(qtbot, w)
+    assert w.editor.ghost_text().startswith(word[1:]) == kept
 
 
 def test_keys_take_the_best_guess(qtbot, low_threshold, window_with_model):
