@@ -270,7 +270,7 @@ class GhostPredictor:
         else:
             value = probs
         usable = probs >= max(floor, 1e-12)
-        if self.options.skip_passed:
+        if self.options.skip_passed and self.passed:
             usable &= ~np.array([self.passed.skips(text, u) for u in units], bool)
         value = np.where(usable, value, -1.0)
         best = int(np.argmax(value))

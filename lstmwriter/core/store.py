@@ -9,6 +9,7 @@ state of an unfinished training run.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import importlib.resources
 import logging
 import os
@@ -32,7 +33,7 @@ from .checkpoint import (
 from .config import ModelConfig
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer, tokenizer_from_dict
-from .word_memory import MixedMemory, WordMemory, load_memory
+from .word_memory import MEMORY_FILE, MixedMemory, WordMemory, load_memory
 
 __all__ = [
     "FORMAT",
@@ -273,13 +274,31 @@ def memory_of(loaded: LoadedModel, base_weight: float | None = None
     corpus), mixed with the one of the model it was fine-tuned from
     (`base_weight`, default BASE_MEMORY_WEIGHT)."""
     weight = BASE_MEMORY_WEIGHT if base_weight is None else base_weight
-    own = load_memory(loaded.path)
-    base = load_memory(base_model_dir(loaded)) if weight > 0 else None
+    own = _memory_in(loaded.path)
+    base = _memory_in(base_model_dir(loaded)) if weight > 0 else None
     if base is None:
         return own
     if own is None:
         return base
     return MixedMemory([(1.0 - weight, own), (weight, base)])
+
+
+def _memory_in(folder: Path | None) -> WordMemory | None:
+    """A model folder's memory, read once while its file stays the same: the
+    run being trained is reloaded every few seconds, with its starting model's."""
+    if folder is None:
+        return None
+    path = Path(folder).resolve() / MEMORY_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return _read_memory(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=4)
+def _read_memory(path: str, mtime_ns: int, size: int) -> WordMemory | None:
+    return load_memory(Path(path).parent)  # read-only once loaded: safe to share
 
 
 class ModelStore:

@@ -85,3 +85,13 @@ def test_the_starting_models_memory_alone_when_the_model_has_none(store_dir,
     loaded.meta["init_from"] = "base"
     memory = memory_of(loaded)
     assert isinstance(memory, WordMemory) and "lighthouse" in memory
+
+
+def test_a_memory_is_read_once_while_its_file_stays_the_same(store_dir, tmp_path):
+    shutil.copytree(store_dir / "mine", tmp_path / "mine")
+    loaded = load_model_dir(tmp_path / "mine")
+    first = memory_of(loaded)
+    assert memory_of(loaded) is first  # the run being trained is reloaded often
+    WordMemory.build([BASE]).save(tmp_path / "mine" / MEMORY_FILE)
+    again = memory_of(loaded)
+    assert again is not first and "lighthouse" in again
