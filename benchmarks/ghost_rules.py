@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 
 from usefulness import (
     CONTEXT_CHARS,
@@ -84,7 +83,7 @@ def skipping_passed(pick):
         passed = PassedWords()
 
         def pick_at(context: str, in_word: bool, candidates) -> str:
-            passed.update(context, re.search(r"\w*\Z", context[-64:]).group(0))
+            passed.update(context)
             unit = pick(in_word, [(u, p) for u, p in candidates
                                   if not passed.skips(context, u)])
             if unit:

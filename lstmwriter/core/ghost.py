@@ -92,9 +92,8 @@ class PassedWords:
     def __bool__(self) -> bool:
         return bool(self._passed)
 
-    def update(self, text: str, prefix: str, read: bool = True) -> None:
-        """The text is now `text`, ending in the half-typed word `prefix`; `read`:
-        the last unit offered was read."""
+    def update(self, text: str, read: bool = True) -> None:
+        """The text is now `text`; `read`: the last unit offered was read."""
         offered, self._offered = self._offered, None
         if offered is not None and text.startswith(offered[0]):
             old, unit = offered
@@ -103,7 +102,8 @@ class PassedWords:
                 self._passed.add(_spot(old, unit))
         elif offered is not None:
             self._passed.clear()
-        here = len(text) - len(prefix)
+        typing = _TRAILING_WORD.search(text, max(0, len(text) - 64))
+        here = typing.start() if typing else len(text)  # the current word's start
         self._passed = {(at, w) for at, w in self._passed if at >= here}
 
     def offer(self, text: str, unit: str) -> None:
@@ -167,7 +167,7 @@ class GhostPredictor:
         opts = self.options
         with single_thread_blas():
             text, state, prefix, history = self._start()
-            self.passed.update(text, prefix, read_last)
+            self.passed.update(text, read_last)
             total, after_word = 1.0, False
             for n in range(opts.max_words):
                 found = self._best_unit(state, prefix, history, text, after_word,

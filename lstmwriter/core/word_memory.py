@@ -246,9 +246,6 @@ class MixedMemory:
     def __contains__(self, word: str) -> bool:
         return any(word in m for _, m in self.parts)
 
-    def __len__(self) -> int:
-        return len({w for _, m in self.parts for w in m.vocab})
-
     def has_prefix(self, prefix: str) -> bool:
         """Whether some part knows a word that starts with `prefix`."""
         return any(m.has_prefix(prefix) for _, m in self.parts)
