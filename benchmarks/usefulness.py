@@ -14,6 +14,7 @@ filtered by the typed prefix), typed over the same span the same way.
     python benchmarks/usefulness.py --model MODEL --text FILE [--offset N]
         [--chars N] [--baseline-corpus DIR_OR_FILE] [--adapt] --json
     python benchmarks/usefulness.py --json          # the scenarios of issue 13
+    python benchmarks/usefulness.py --amount more --json  # the pane's "Grey text"
 
 The last line printed is one JSON object (with --json).
 """
@@ -45,6 +46,7 @@ from latency import BackgroundTraining  # noqa: E402
 from lstmwriter.core.adapt import DocumentAdapter  # noqa: E402
 from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa: E402
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit  # noqa: E402
+from lstmwriter.core.sample_options import GHOST_AMOUNTS  # noqa: E402
 from lstmwriter.core.sampling import Sampler  # noqa: E402
 from lstmwriter.core.store import ModelStore, memory_of  # noqa: E402
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap  # noqa: E402
@@ -353,8 +355,12 @@ def main() -> None:
     parser.add_argument("--no-adapt", dest="adapt", action="store_false",
                         help="do not adapt the model to the document as it is typed "
                         "(the app does, by default)")
-    parser.add_argument("--threshold", type=float,
-                        help="the ghost's probability threshold (default: the app's)")
+    how_much = parser.add_mutually_exclusive_group()
+    how_much.add_argument("--threshold", type=float,
+                          help="the ghost's probability threshold (default: the app's)")
+    how_much.add_argument("--amount", choices=list(GHOST_AMOUNTS),
+                          help="the threshold of one of the app's \"Grey text\" "
+                          "settings (default: balanced)")
     parser.add_argument("--split", type=int,
                         help="also report the figures from this offset on")
     parser.add_argument("--scenario", nargs="+",
@@ -371,6 +377,8 @@ def main() -> None:
                         help="scenario 1 without the background training run")
     parser.add_argument("--json", action="store_true", help="print JSON")
     args = parser.parse_args()
+    if args.amount is not None:
+        args.threshold = GHOST_AMOUNTS[args.amount]
     if args.model is None:
         results = scenarios(args)
         print(json.dumps({"scenarios": results}))

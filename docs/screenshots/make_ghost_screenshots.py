@@ -1,4 +1,6 @@
-"""Screenshots of the best guess as grey text, at 1600x1000 and 1024x700.
+"""Screenshots of the best guess as grey text, at 1600x1000 and 1024x700, and
+a few words on, with the pane's "Grey text" at "balanced" and at "more"
+(ghost-balanced-1024.png, ghost-more-1024.png).
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python \
         docs/screenshots/make_ghost_screenshots.py [OUT_DIR]
@@ -22,6 +24,7 @@ TEXT = ("It was a fine morning in early spring, and Elizabeth walked out alone "
         "towards the village. The road was dry, the hedges were white with blossom, "
         "and the larks were singing over the fields. She had not gone far before "
         "she saw Mr. Darcy coming towards her, and he said, \"Good morning, Miss Eliz")
+MORE_TEXT = "abeth. I"
 
 
 def pump(app: QApplication, seconds: float, until=None) -> bool:
@@ -29,6 +32,16 @@ def pump(app: QApplication, seconds: float, until=None) -> bool:
     while time.monotonic() < end and not (until is not None and until()):
         app.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 20)
     return until() if until is not None else True
+
+
+def shoot(app: QApplication, window, path: Path) -> None:
+    """Once the latest suggestions are in, save the window to `path`."""
+    done = pump(app, 30, lambda: window.suggestions._request is not None
+                and (window.suggestions.last_request_done or (0, ""))[0]
+                == window.suggestions._request.request_id)
+    pump(app, 1)
+    print(f"{path.name}: ghost {window.editor.ghost_text()!r}, done {done}")
+    window.grab().save(str(path))
 
 
 def main() -> int:
@@ -49,12 +62,12 @@ def main() -> int:
     QTest.keyClicks(window.editor, TEXT[-8:])  # typed: the last keystrokes ask
     for width, height in SIZES:
         window.resize(width, height)
-        done = pump(app, 30, lambda: window.suggestions._request is not None
-                    and (window.suggestions.last_request_done or (0, ""))[0]
-                    == window.suggestions._request.request_id)
-        pump(app, 1)
-        print(f"{width}x{height}: ghost {window.editor.ghost_text()!r}, done {done}")
-        window.grab().save(str(out / f"ghost-{width}.png"))
+        shoot(app, window, out / f"ghost-{width}.png")
+    QTest.keyClicks(window.editor, MORE_TEXT)  # "balanced" is sure of nothing here
+    shoot(app, window, out / "ghost-balanced-1024.png")
+    selector = window.pane.ghost_amount
+    selector.setCurrentIndex(selector.findData("more"))
+    shoot(app, window, out / "ghost-more-1024.png")
     window.close()
     return 0
 

@@ -8,7 +8,8 @@ alternative already printed (the suggestion pane's rule).
 
 With --best it prints the app's grey text instead: the single most likely
 continuation, whole words at a time, as long as the model stays sure of it
-(nothing when it is not sure of even one word); the sampling options do not apply.
+(nothing when it is not sure of even one word; --amount says how sure, as the
+pane's "Grey text" setting); the sampling options do not apply.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ import sys
 from typing import TYPE_CHECKING
 
 from ..core.alternatives import is_blank, offered_alternatives
-from ..core.sample_options import MAX_NUM, STOP_RULES, SampleOptions
+from ..core.sample_options import (
+    DEFAULT_GHOST_AMOUNT,
+    GHOST_AMOUNTS,
+    MAX_NUM,
+    STOP_RULES,
+    SampleOptions,
+)
 from .common import UsageError, bad_input, print_json
 
 if TYPE_CHECKING:
@@ -59,6 +66,11 @@ def add_parser(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--best", action="store_true",
                    help="print the best guess (the app's grey text: the likeliest "
                    "words while the model is sure) instead of sampled alternatives")
+    p.add_argument("--amount", choices=list(GHOST_AMOUNTS),
+                   default=DEFAULT_GHOST_AMOUNT,
+                   help="with --best: how much grey text, fewer (surer words), "
+                   "balanced or more (more often wrong); default "
+                   f"{DEFAULT_GHOST_AMOUNT}, as in the app")
     p.add_argument("--json", action="store_true",
                    help='one object per alternative: {"index", "text", ...}; with '
                    '--best {"text", "probability"}')
@@ -108,7 +120,7 @@ def run(args: argparse.Namespace) -> int:
     sampler = Sampler(loaded)
     sampler.set_context(seed or "")
     if args.best:
-        return _print_best(sampler, args.json)
+        return _print_best(sampler, args.amount, args.json)
     if options.num == 1 and not args.json:
         return _stream_one(sampler, options, seed or "")
     texts = [""] * options.num
@@ -126,21 +138,22 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _best_guess(sampler: Sampler) -> tuple[str, float | None]:
+def _best_guess(sampler: Sampler, amount: str) -> tuple[str, float | None]:
     """The app's ghost text for the sampler's context and the probability of all
     its words (None when there is no guess)."""
-    from ..core.ghost import GhostPredictor
+    from ..core.ghost import GhostOptions, GhostPredictor
     from ..core.store import memory_of
 
-    predictor = GhostPredictor(sampler, memory_of(sampler.loaded))
+    predictor = GhostPredictor(sampler, memory_of(sampler.loaded),
+                               GhostOptions(threshold=GHOST_AMOUNTS[amount]))
     text, probability = "", None
     for unit, probability in predictor.units():
         text += unit
     return text, probability
 
 
-def _print_best(sampler: Sampler, as_json: bool) -> int:
-    text, probability = _best_guess(sampler)
+def _print_best(sampler: Sampler, amount: str, as_json: bool) -> int:
+    text, probability = _best_guess(sampler, amount)
     if as_json:
         print_json({"text": text, "probability": probability})
     elif text:

@@ -29,6 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .lstm_step import single_thread_blas
+from .sample_options import DEFAULT_GHOST_AMOUNT, GHOST_AMOUNTS
 from .word_memory import DocumentMemory, WordMemory, words_of
 
 __all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
@@ -55,10 +56,11 @@ def first_unit(text: str) -> str:
 class GhostOptions:
     """How the ghost text is chosen (the app's defaults)."""
 
+    # show a word only while P(all words so far) >= this (GHOST_AMOUNTS)
+    threshold: float = GHOST_AMOUNTS[DEFAULT_GHOST_AMOUNT]
     # Chosen on development text (benchmarks/ghost_rules.py, RESULTS.md): a half
     # share for the memories sharpens the probabilities, so at the same 50%+
     # precision more positions get a ghost.
-    threshold: float = 0.22  # show a word only while P(all words so far) >= this
     lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
     document_weight: float = 0.3  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight

@@ -8,6 +8,8 @@ from dataclasses import dataclass
 
 __all__ = [
     "CHARS_PER_WORD",
+    "DEFAULT_GHOST_AMOUNT",
+    "GHOST_AMOUNTS",
     "LINE_CAP_CHARS",
     "MAX_LENGTH",
     "MAX_NUM",
@@ -24,6 +26,14 @@ MAX_TEMPERATURE = 100.0
 _GREEDY_BELOW = 0.01
 CHARS_PER_WORD = 5.5  # to turn a length in characters into word tokens
 LINE_CAP_CHARS = 300  # "to end of line/sentence" stops here at the latest
+
+# How much grey text to show, as the probability threshold of each setting. Less
+# sure words save more typing but are wrong more often (benchmarks/RESULTS.md,
+# session 8): "balanced" keeps the first word right more often than not; "more"
+# saves about a third more keystrokes and is right about one time in three (a word
+# trigram completer: one in five); "fewer" is right about two times in three.
+GHOST_AMOUNTS = {"fewer": 0.35, "balanced": 0.22, "more": 0.08}
+DEFAULT_GHOST_AMOUNT = "balanced"
 
 
 @dataclass(frozen=True)

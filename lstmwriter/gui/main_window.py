@@ -279,7 +279,8 @@ class MainWindow(QMainWindow):
             self.splitter.restoreState(splitter)
         self.pane.apply_settings(SuggestionSettings(
             s.get("suggest/temperature", 0.5), s.get("suggest/length", 60),
-            s.get("suggest/stop", "length"), s.get("suggest/count", 3)))
+            s.get("suggest/stop", "length"), s.get("suggest/count", 3),
+            s.get("suggest/ghost", SuggestionSettings.ghost)))
         self.training.apply_settings(replace(  # the device is not remembered
             self.training.settings(), corpus=s.get("training/corpus", ""),
             level=s.get("training/level", "char"),
@@ -296,6 +297,7 @@ class MainWindow(QMainWindow):
         s.set("suggest/length", pane.length)
         s.set("suggest/stop", pane.stop)
         s.set("suggest/count", pane.count)
+        s.set("suggest/ghost", pane.ghost)
         training = self.training.settings()
         s.set("training/corpus", training.corpus)
         s.set("training/level", training.level)

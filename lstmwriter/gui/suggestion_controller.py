@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QObject, Qt, QTimer, Signal, Slot
 from PySide6.QtWidgets import QComboBox, QWidget
 
-from ..core.sample_options import SampleOptions, suggestion_options
+from ..core.sample_options import GHOST_AMOUNTS, SampleOptions, suggestion_options
 from ..core.store import DEFAULT_MODEL_NAME, ModelStore
 from . import dialogs
 from .adapt_worker import AdaptedWeights, AdaptWorker
@@ -318,7 +318,8 @@ class SuggestionController(QObject):
         read = shown is not None and time.monotonic() - shown >= self.GHOST_READ_S
         self._request_id += 1
         self._request = SuggestRequest(self._request_id, text, self.sample_options(),
-                                       threading.Event(), read)
+                                       threading.Event(), read,
+                                       GHOST_AMOUNTS[self.pane.settings().ghost])
         self.sample_requested.emit(self._request)
 
     @Slot()

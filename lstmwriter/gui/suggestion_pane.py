@@ -22,11 +22,17 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["STOP_MODES", "SuggestionList", "SuggestionPane", "SuggestionSettings"]
+from ..core.sample_options import DEFAULT_GHOST_AMOUNT
+
+__all__ = ["GHOST_AMOUNTS", "STOP_MODES", "SuggestionList", "SuggestionPane",
+           "SuggestionSettings"]
 
 # (label, SampleOptions.stop)
 STOP_MODES = [("characters", "length"), ("to end of line", "line"),
               ("to end of sentence", "sentence")]
+# (label, GHOST_AMOUNTS key): how much grey text to show
+GHOST_AMOUNTS = [("fewer, surer words", "fewer"), ("balanced", "balanced"),
+                 ("more, less sure words", "more")]
 
 
 @dataclass(frozen=True)
@@ -37,6 +43,7 @@ class SuggestionSettings:
     length: int = 60  # characters, when `stop` is "length"
     stop: str = "length"  # SampleOptions.stop: "length" | "line" | "sentence"
     count: int = 3  # alternatives
+    ghost: str = DEFAULT_GHOST_AMOUNT  # how much grey text: a GHOST_AMOUNTS key
 
 
 class _NumberedDelegate(QStyledItemDelegate):
@@ -172,6 +179,14 @@ class SuggestionPane(QWidget):
         self.count.setObjectName("alternativesSpin")
         self.count.setRange(1, 9)
         self.count.setValue(3)
+        self.ghost_amount = QComboBox(self)
+        self.ghost_amount.setObjectName("ghostAmountSelector")
+        for label, amount in GHOST_AMOUNTS:
+            self.ghost_amount.addItem(label, amount)
+        self.ghost_amount.setCurrentIndex(self.ghost_amount.findData(DEFAULT_GHOST_AMOUNT))
+        self.ghost_amount.setToolTip(
+            "How sure the model must be before the grey text shows a word: more "
+            "words save more typing but are wrong more often.")
 
         temperature_row = QHBoxLayout()
         temperature_row.addWidget(self.temperature, 1)
@@ -183,6 +198,7 @@ class SuggestionPane(QWidget):
         form.addRow("Temperature", temperature_row)
         form.addRow("Length", length_row)
         form.addRow("Alternatives", self.count)
+        form.addRow("Grey text", self.ghost_amount)
 
         layout = QVBoxLayout(self)
         layout.addWidget(title)
@@ -199,6 +215,7 @@ class SuggestionPane(QWidget):
         self.length.valueChanged.connect(self._on_option_changed)
         self.length_mode.currentIndexChanged.connect(self._on_length_mode_changed)
         self.count.valueChanged.connect(self._on_option_changed)
+        self.ghost_amount.currentIndexChanged.connect(self._on_option_changed)
         self._on_temperature_changed(self.temperature.value())
 
     # -- values ------------------------------------------------------------------
@@ -210,7 +227,8 @@ class SuggestionPane(QWidget):
     def settings(self) -> SuggestionSettings:
         """The controls' values."""
         return SuggestionSettings(self.temperature.value() / 100, self.length.value(),
-                                  self.stop_mode, self.count.value())
+                                  self.stop_mode, self.count.value(),
+                                  str(self.ghost_amount.currentData()))
 
     def apply_settings(self, settings: SuggestionSettings) -> None:
         """Set the controls (remembered settings); each change emits
@@ -220,6 +238,10 @@ class SuggestionPane(QWidget):
         index = self.length_mode.findData(settings.stop)
         self.length_mode.setCurrentIndex(max(0, index))
         self.count.setValue(settings.count)
+        index = self.ghost_amount.findData(settings.ghost)
+        if index < 0:  # a setting this version does not know
+            index = self.ghost_amount.findData(DEFAULT_GHOST_AMOUNT)
+        self.ghost_amount.setCurrentIndex(index)
 
     # -- state -------------------------------------------------------------------
     def show_alternatives(self, alternatives: list[str], current: int) -> None:

@@ -11,7 +11,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -336,13 +336,16 @@ class LoadedModelInfo:
 class SuggestRequest:
     """One round of suggestions: the text before the cursor and the options;
     `cancel` is set by the GUI thread as soon as the request is stale;
-    `ghost_read`: the last best guess was on screen long enough to be read."""
+    `ghost_read`: the last best guess was on screen long enough to be read;
+    `ghost_threshold`: how sure of its words the best guess must be (the pane's
+    "Grey text" setting; None: as `SampleWorker.ghost_options` says)."""
 
     request_id: int
     text: str
     options: SampleOptions
     cancel: threading.Event
     ghost_read: bool = False
+    ghost_threshold: float | None = None
 
 
 class SampleWorker(QObject):
@@ -360,7 +363,7 @@ class SampleWorker(QObject):
     model_loaded = Signal(object)  # LoadedModelInfo
     model_failed = Signal(str, object, str)  # the spec asked for, ModelSource, message
 
-    ghost_options = GhostOptions()  # how the best guess is chosen (tests change it)
+    ghost_options = GhostOptions()  # how the best guess is chosen (but the threshold)
 
     def __init__(self, store_root: Path | None = None,
                  updates_per_s: float = 50.0) -> None:
@@ -434,6 +437,9 @@ class SampleWorker(QObject):
         self.request_done.emit(request.request_id, outcome)
 
     def _emit_best(self, request: SuggestRequest) -> None:
+        threshold = request.ghost_threshold
+        if threshold is not None and threshold != self._ghost.options.threshold:
+            self._ghost.options = replace(self._ghost.options, threshold=threshold)
         for piece, _probability in self._ghost.units(request.ghost_read):
             if request.cancel.is_set():
                 return

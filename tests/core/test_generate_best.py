@@ -11,6 +11,7 @@ from lstmwriter.cli import main
 from lstmwriter.core.config import ModelConfig
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor
 from lstmwriter.core.model import LSTMLanguageModel
+from lstmwriter.core.sample_options import GHOST_AMOUNTS
 from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import ModelStore, save_model_dir
 from lstmwriter.core.tokenizer import CharTokenizer
@@ -32,11 +33,12 @@ def tiny_model() -> str:
     return "tiny"
 
 
-def _expected(seed: str) -> tuple[str, float | None]:
+def _expected(seed: str, options: GhostOptions | None = None
+              ) -> tuple[str, float | None]:
     loaded = ModelStore().load("tiny")
     sampler = Sampler(loaded)
     sampler.set_context(seed)
-    predictor = GhostPredictor(sampler, load_memory(loaded.path))
+    predictor = GhostPredictor(sampler, load_memory(loaded.path), options)
     units = list(predictor.units())
     return "".join(u for u, _ in units), (units[-1][1] if units else None)
 
@@ -60,3 +62,17 @@ def test_best_prints_nothing_when_unsure(tiny_model, capsys):
     assert capsys.readouterr().out == ""
     assert main(["generate", tiny_model, "--seed", seed, "--best", "--json"]) == 0
     assert json.loads(capsys.readouterr().out) == {"text": "", "probability": None}
+
+
+def test_amount_sets_how_sure_the_best_guess_must_be(tiny_model, capsys, monkeypatch):
+    monkeypatch.setitem(GHOST_AMOUNTS, "more", 0.01)
+    monkeypatch.setitem(GHOST_AMOUNTS, "fewer", 1.0)
+    seed = "The quick brown "
+    eager, _ = _expected(seed, GhostOptions(threshold=0.01))
+    assert len(eager) > len(_expected(seed)[0])
+    for amount, expected in [("more", eager), ("fewer", "")]:
+        assert main(["generate", tiny_model, "--seed", seed, "--best", "--json",
+                     "--amount", amount]) == 0
+        assert json.loads(capsys.readouterr().out)["text"] == expected
+    assert main(["generate", tiny_model, "--best", "--amount", "lots"]) == 2
+    assert "invalid choice: 'lots'" in capsys.readouterr().err

@@ -8,12 +8,12 @@ import pytest
 from PySide6.QtCore import Qt
 
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor
+from lstmwriter.core.sample_options import GHOST_AMOUNTS
 from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import ModelStore
 from lstmwriter.core.word_memory import load_memory, words_of
 from lstmwriter.gui.suggestion_controller import SuggestionController
 from lstmwriter.gui.suggestions import SuggestionSet, next_word
-from lstmwriter.gui.workers import SampleWorker
 
 from ..conftest import CORPUS_TEXT
 from .conftest import wait_for_suggestions
@@ -51,10 +51,10 @@ def test_ghost_is_the_best_guess_and_ends_on_a_known_word(qtbot, window_with_mod
 
 @pytest.fixture
 def low_threshold(monkeypatch):
-    """A ghost of several words, so there is something left after one."""
-    options = GhostOptions(threshold=0.01)
-    monkeypatch.setattr(SampleWorker, "ghost_options", options)
-    return options
+    """A ghost of several words, so there is something left after one (the
+    pane's default amount of grey text made very eager)."""
+    monkeypatch.setitem(GHOST_AMOUNTS, "balanced", 0.01)
+    return GhostOptions(threshold=0.01)
 
 
 @pytest.mark.parametrize("read_after_s, kept", [(60.0, True), (0.0, False)])
@@ -100,7 +100,7 @@ def test_keys_take_the_best_guess(qtbot, low_threshold, window_with_model):
 
 def test_no_ghost_when_unsure_but_alternatives_listed(qtbot, monkeypatch, make_window,
                                                       tiny_model):
-    monkeypatch.setattr(SampleWorker, "ghost_options", GhostOptions(threshold=1.0))
+    monkeypatch.setitem(GHOST_AMOUNTS, "balanced", 1.0)
     w = make_window()
     w.show()
     qtbot.waitUntil(lambda: w.suggestions.model_info is not None, timeout=15_000)
@@ -113,6 +113,28 @@ def test_no_ghost_when_unsure_but_alternatives_listed(qtbot, monkeypatch, make_w
     assert w.editor.ghost_text() == items[0]
     qtbot.keyClick(w.editor, Qt.Key.Key_2, ALT)
     assert w.editor.toPlainText() == "The quick brown " + items[1]
+
+
+def test_the_amount_of_grey_text_is_the_panes(qtbot, monkeypatch, window_with_model):
+    """The pane's "Grey text" setting is the best guess's threshold: changing it
+    asks again at once, without a keystroke."""
+    monkeypatch.setitem(GHOST_AMOUNTS, "fewer", 1.0)  # sure of nothing
+    monkeypatch.setitem(GHOST_AMOUNTS, "more", 0.01)
+    w = window_with_model
+    context = "The quick brown "
+    type_text(qtbot, w, context)
+    wait_for_suggestions(qtbot, w)
+    balanced = w.editor.ghost_text()
+    assert balanced == best_guess(context)
+    selector = w.pane.ghost_amount
+    assert selector.objectName() == "ghostAmountSelector"
+    assert {selector.itemData(i) for i in range(selector.count())} == set(GHOST_AMOUNTS)
+    eager = best_guess(context, GhostOptions(threshold=0.01))
+    assert len(eager) > len(balanced)
+    for amount, expected in [("more", eager), ("fewer", ""), ("balanced", balanced)]:
+        selector.setCurrentIndex(selector.findData(amount))
+        wait_for_suggestions(qtbot, w)
+        assert w.editor.ghost_text() == expected, amount
 
 
 def _model_files(folder) -> dict[str, bytes]:

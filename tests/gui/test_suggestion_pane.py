@@ -1,6 +1,10 @@
 """The suggestion pane with real widgets: what it lists and what its keys do."""
 
+from dataclasses import replace
+
 from PySide6.QtCore import Qt
+
+from lstmwriter.core.sample_options import DEFAULT_GHOST_AMOUNT
 
 from .conftest import settle
 
@@ -50,3 +54,15 @@ def test_arrow_keys_in_the_list_change_the_grey_text(qtbot, make_window):
     qtbot.keyClick(w.pane.list, Qt.Key.Key_Down)
     qtbot.keyClick(w.pane.list, Qt.Key.Key_Return)
     assert w.editor.toPlainText() == "Go three"
+
+
+def test_grey_text_setting_falls_back_to_balanced(qtbot, make_window):
+    """A remembered "Grey text" value this version does not know (a newer one
+    wrote it, or a hand edit) shows the default instead."""
+    w = make_window()
+    pane = w.pane
+    assert pane.settings().ghost == DEFAULT_GHOST_AMOUNT
+    pane.apply_settings(replace(pane.settings(), ghost="more"))
+    assert pane.ghost_amount.currentData() == "more"
+    pane.apply_settings(replace(pane.settings(), ghost="lots"))
+    assert pane.settings().ghost == DEFAULT_GHOST_AMOUNT

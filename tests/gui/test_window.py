@@ -77,6 +77,7 @@ def test_settings_are_remembered(qtbot, make_window, window_with_model, tmp_path
     w = window_with_model
     w.pane.temperature.setValue(85)
     w.pane.count.setValue(5)
+    w.pane.ghost_amount.setCurrentIndex(w.pane.ghost_amount.findData("more"))
     w.training.set_corpus(str(tmp_path))
     w.training.time_limit.setValue(12)
     w.resize(760, 650)  # inside the offscreen screen (800 x 600)
@@ -86,6 +87,7 @@ def test_settings_are_remembered(qtbot, make_window, window_with_model, tmp_path
     assert again.suggestions.model_info.name == "tiny"
     assert again.pane.temperature.value() == 85
     assert again.pane.count.value() == 5
+    assert again.pane.settings().ghost == "more"
     assert again.training.corpus_path.text() == str(tmp_path)
     assert again.training.time_limit.value() == 12
     assert again.size().width() == 760
