@@ -24,14 +24,14 @@ from PySide6.QtWidgets import (
 
 from ..core.sample_options import DEFAULT_GHOST_AMOUNT
 
-__all__ = ["GHOST_AMOUNTS", "STOP_MODES", "SuggestionList", "SuggestionPane",
+__all__ = ["GHOST_AMOUNT_LABELS", "STOP_MODES", "SuggestionList", "SuggestionPane",
            "SuggestionSettings"]
 
 # (label, SampleOptions.stop)
 STOP_MODES = [("characters", "length"), ("to end of line", "line"),
               ("to end of sentence", "sentence")]
-# (label, GHOST_AMOUNTS key): how much grey text to show
-GHOST_AMOUNTS = [("fewer, surer words", "fewer"), ("balanced", "balanced"),
+# (label, sample_options.GHOST_AMOUNTS key): how much grey text to show
+GHOST_AMOUNT_LABELS = [("fewer, surer words", "fewer"), ("balanced", "balanced"),
                  ("more, less sure words", "more")]
 
 
@@ -181,7 +181,7 @@ class SuggestionPane(QWidget):
         self.count.setValue(3)
         self.ghost_amount = QComboBox(self)
         self.ghost_amount.setObjectName("ghostAmountSelector")
-        for label, amount in GHOST_AMOUNTS:
+        for label, amount in GHOST_AMOUNT_LABELS:
             self.ghost_amount.addItem(label, amount)
         self.ghost_amount.setCurrentIndex(self.ghost_amount.findData(DEFAULT_GHOST_AMOUNT))
         self.ghost_amount.setToolTip(

@@ -363,7 +363,7 @@ class SampleWorker(QObject):
     model_loaded = Signal(object)  # LoadedModelInfo
     model_failed = Signal(str, object, str)  # the spec asked for, ModelSource, message
 
-    ghost_options = GhostOptions()  # how the best guess is chosen (but the threshold)
+    ghost_options = GhostOptions()  # how the best guess is chosen (requests: threshold)
 
     def __init__(self, store_root: Path | None = None,
                  updates_per_s: float = 50.0) -> None:
