@@ -23,7 +23,8 @@ __all__ = ["DocumentAdapter"]
 
 # Chosen on development text (benchmarks/RESULTS.md, session 8): against 0.1 and
 # 0.02, -0.08 to -0.1 bits/char for models fine-tuned on a writer's folder and
-# -0.01 for the bundled model on new prose.
+# -0.01 to -0.02 for the bundled model on new prose; the price is a slower return
+# after a long stretch of something else (a pasted table) in the same document.
 LEARNING_RATE = 0.2  # SGD on the mean loss per character of a chunk
 DECAY = 0.002  # of the distance back to the trained weights, per step
 CHUNK = 128  # characters per step
