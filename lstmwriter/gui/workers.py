@@ -338,14 +338,14 @@ class SuggestRequest:
     `cancel` is set by the GUI thread as soon as the request is stale;
     `ghost_read`: the last best guess was on screen long enough to be read;
     `ghost_threshold`: how sure of its words the best guess must be (the pane's
-    "Grey text" setting; None: as `SampleWorker.ghost_options` says)."""
+    "Grey text" setting)."""
 
     request_id: int
     text: str
     options: SampleOptions
     cancel: threading.Event
     ghost_read: bool = False
-    ghost_threshold: float | None = None
+    ghost_threshold: float = GhostOptions().threshold
 
 
 class SampleWorker(QObject):
@@ -362,8 +362,6 @@ class SampleWorker(QObject):
     request_done = Signal(int, str)  # request id, "done" | "cancelled" | "failed"
     model_loaded = Signal(object)  # LoadedModelInfo
     model_failed = Signal(str, object, str)  # the spec asked for, ModelSource, message
-
-    ghost_options = GhostOptions()  # how the best guess is chosen (requests: threshold)
 
     def __init__(self, store_root: Path | None = None,
                  updates_per_s: float = 50.0) -> None:
@@ -389,8 +387,7 @@ class SampleWorker(QObject):
                 self._sampler = Sampler(loaded)
             else:
                 self._sampler.replace_model(loaded)
-            self._ghost = GhostPredictor(self._sampler, memory_of(loaded),
-                                         self.ghost_options)
+            self._ghost = GhostPredictor(self._sampler, memory_of(loaded))
         except Exception as exc:
             if source is not ModelSource.SNAPSHOT:  # one not saved yet is normal
                 log.exception("loading model %s failed", spec)
@@ -437,9 +434,9 @@ class SampleWorker(QObject):
         self.request_done.emit(request.request_id, outcome)
 
     def _emit_best(self, request: SuggestRequest) -> None:
-        threshold = request.ghost_threshold
-        if threshold is not None and threshold != self._ghost.options.threshold:
-            self._ghost.options = replace(self._ghost.options, threshold=threshold)
+        if request.ghost_threshold != self._ghost.options.threshold:
+            self._ghost.options = replace(self._ghost.options,
+                                          threshold=request.ghost_threshold)
         for piece, _probability in self._ghost.units(request.ghost_read):
             if request.cancel.is_set():
                 return
