@@ -1,7 +1,7 @@
 """Penn Treebank word-level results (Zaremba et al. 2014) with the `ptb-*` presets.
 
     python benchmarks/ptb.py --preset ptb-small [--device cpu|cuda] [--tie-weights]
-        [--max-time SECONDS] [--json]
+        [--max-time SECONDS] [--log FILE] [--json]
 
 Trains with the CLI on ptb.train.txt (validating on ptb.valid.txt), then measures test
 perplexity on ptb.test.txt with `lstmwriter eval` — the same loss code path as the
@@ -23,10 +23,20 @@ PTB = SHARED / "data" / "ptb"
 PUBLISHED = {"ptb-small": 114.5, "ptb-medium": 82.7, "ptb-large": 78.4}
 
 
-def cli(*args: str) -> list[dict]:
-    out = subprocess.run([sys.executable, "-m", "lstmwriter", *args], check=True,
-                         capture_output=True, text=True).stdout
-    return [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+def cli(*args: str, log: str | None = None) -> list[dict]:
+    """Run the CLI; its JSON events, each also appended to `log` as it comes."""
+    events = []
+    with subprocess.Popen([sys.executable, "-m", "lstmwriter", *args], text=True,
+                          stdout=subprocess.PIPE) as proc:
+        for line in proc.stdout:
+            if line.startswith("{"):
+                events.append(json.loads(line))
+                if log:
+                    with open(log, "a", encoding="utf-8") as f:
+                        f.write(line)
+    if proc.returncode:
+        raise subprocess.CalledProcessError(proc.returncode, args)
+    return events
 
 
 def main() -> None:
@@ -35,6 +45,7 @@ def main() -> None:
     ap.add_argument("--device", default="auto")
     ap.add_argument("--tie-weights", action="store_true")
     ap.add_argument("--max-time", type=float, default=0)
+    ap.add_argument("--log", help="append the training events here as they come")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
     isolate_user_dirs()
@@ -46,7 +57,7 @@ def main() -> None:
     if a.max_time:
         args += ["--max-time", str(a.max_time)]
     started = time.monotonic()
-    events = cli(*args)
+    events = cli(*args, log=a.log)
     wall = time.monotonic() - started
     rates = [e["tokens_per_s"] for e in events if e["event"] == "progress"]
     test = cli("eval", name, str(PTB / "ptb.test.txt"), "--json", "--device",
