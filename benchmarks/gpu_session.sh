@@ -34,6 +34,8 @@ python3 benchmarks/train_throughput.py --device "$DEVICE" --sizes 256 512 1024 -
     --repeats 2 --threads 2 --json | tee "$OUT/throughput.jsonl"
 
 echo "== 2. side by side ($(left) s left)"
+# Training time per run. In session 9 ptb-medium's wall time was 1.6x its training
+# time (two validations an epoch), and it ended just after the deadline.
 TRAIN=$(( $(left) - 110 )); [ "$TRAIN" -lt 60 ] && TRAIN=60
 python3 benchmarks/ptb.py --preset ptb-medium --device "$DEVICE" --max-time "$TRAIN" \
     --log "$OUT/ptb.jsonl" --json > "$OUT/ptb_row.json" 2> /tmp/ptb.err &
