@@ -32,7 +32,7 @@ STOP_MODES = [("characters", "length"), ("to end of line", "line"),
               ("to end of sentence", "sentence")]
 # (label, sample_options.GHOST_AMOUNTS key): how much grey text to show
 GHOST_AMOUNT_LABELS = [("fewer, surer words", "fewer"), ("balanced", "balanced"),
-                 ("more, less sure words", "more")]
+                       ("more, less sure words", "more")]
 
 
 @dataclass(frozen=True)
