@@ -30,6 +30,7 @@ from .model import LSTMLanguageModel
 __all__ = ["NumpyLSTM", "single_thread_blas"]
 
 Array = np.ndarray
+_MAX_TABLE = 8_000_000  # floats of layer 0's input table, 32 MB
 
 
 class NumpyLSTM:
@@ -59,9 +60,17 @@ class NumpyLSTM:
             return weights[name] * scale[:, None]
 
         bias0 = (weights["lstm.bias_ih_l0"] + weights["lstm.bias_hh_l0"]) * scale
-        # Layer 0 sees only embeddings, so its input projection is a table lookup.
-        table = weights["embedding.weight"] @ gates("lstm.weight_ih_l0").T + bias0
-        self._table = np.ascontiguousarray(table, dtype=np.float32)  # (V, 4H)
+        # Layer 0 sees only embeddings, so its input projection is a table lookup,
+        # unless the table would be large (a word model's vocabulary).
+        self._table: Array | None = None
+        if self.vocab_size * 4 * hidden <= _MAX_TABLE:
+            table = weights["embedding.weight"] @ gates("lstm.weight_ih_l0").T + bias0
+            self._table = np.ascontiguousarray(table, dtype=np.float32)  # (V, 4H)
+        else:
+            self._embedding = np.ascontiguousarray(weights["embedding.weight"],
+                                                   dtype=np.float32)  # (V, E)
+            self._w_ih0 = np.ascontiguousarray(gates("lstm.weight_ih_l0").T)  # (E, 4H)
+            self._b0 = bias0.astype(np.float32)
         self._w_hh0 = np.ascontiguousarray(gates("lstm.weight_hh_l0").T)  # (H, 4H)
         self._w: list[Array] = []  # layer l >= 1: [W_ih; W_hh]^T, (2H, 4H)
         self._b: list[Array] = []
@@ -91,7 +100,7 @@ class NumpyLSTM:
         h_out = np.empty_like(h)
         c_out = np.empty_like(c)
         g = _rows_matmul(h[0], self._w_hh0)
-        g += self._table[tokens]  # (B, 4H)
+        g += self._input0(np.atleast_1d(tokens))  # (B, 4H)
         x, c_out[0] = self._cell(g, c[0])
         h_out[0] = x
         for layer in range(1, self.num_layers):
@@ -107,7 +116,7 @@ class NumpyLSTM:
         h_out = np.empty_like(h)
         c_out = np.empty_like(c)
         steps = len(tokens)
-        inputs = self._table[tokens][:, None, :]  # (T, 1, 4H): the same for all B
+        inputs = self._input0(np.asarray(tokens))[:, None, :]  # (T, 1, 4H), for all B
         for layer in range(self.num_layers):
             w_hh = self._w_hh0 if layer == 0 else self._w[layer - 1][hidden:]
             seq = np.empty((steps, h.shape[1], hidden), np.float32)  # this layer's h
@@ -123,6 +132,12 @@ class NumpyLSTM:
                 inputs = (seq.reshape(-1, hidden) @ w_ih + bias).reshape(steps, -1,
                                                                           4 * hidden)
         return h_out, c_out
+
+    def _input0(self, tokens: Array) -> Array:
+        """Layer 0's input projections of `tokens` (N,): (N, 4H)."""
+        if self._table is not None:
+            return self._table[tokens]
+        return _rows_matmul(self._embedding[tokens], self._w_ih0) + self._b0
 
     def logits(self, h_top: Array) -> Array:
         """Scores of the next token: (B, H) -> (B, V)."""

@@ -81,8 +81,10 @@ def _assert_state_is_fresh(sampler: Sampler, loaded: LoadedModel) -> None:
 
 
 # -- the step implementations -------------------------------------------------
-@pytest.mark.parametrize("layers", [1, 2, 3])
-def test_numpy_steps_and_span_reads_match_nn_lstm(layers):
+@pytest.mark.parametrize("layers, table", [(1, True), (2, True), (3, True), (2, False)])
+def test_numpy_steps_and_span_reads_match_nn_lstm(layers, table, monkeypatch):
+    if not table:  # a word model's vocabulary: no input table of layer 0
+        monkeypatch.setattr(lstm_step, "_MAX_TABLE", 0)
     tokenizer = CharTokenizer.build(CORPUS_TEXT)
     model = _model(tokenizer, rnn_size=32, num_layers=layers, seed=layers)
     net = NumpyLSTM(model)
