@@ -48,7 +48,7 @@ from lstmwriter.core.corpus import CorpusReport, find_files, read_texts  # noqa:
 from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit  # noqa: E402
 from lstmwriter.core.sample_options import GHOST_AMOUNTS  # noqa: E402
 from lstmwriter.core.sampling import Sampler  # noqa: E402
-from lstmwriter.core.store import ModelStore, memory_of  # noqa: E402
+from lstmwriter.core.store import ModelStore  # noqa: E402
 from lstmwriter.core.unwrap import is_hard_wrapped, unwrap  # noqa: E402
 from lstmwriter.core.word_memory import words_of  # noqa: E402
 
@@ -184,8 +184,7 @@ class ModelGhost:
         self.sampler = Sampler(self.loaded)
         options = GhostOptions() if threshold is None else GhostOptions(
             threshold=threshold)
-        self.predictor = GhostPredictor(self.sampler, memory_of(self.loaded),
-                                        options)
+        self.predictor = GhostPredictor.of_model(self.sampler, options)
         self.adapter = DocumentAdapter(self.loaded) if adapt else None
 
     def __call__(self, context: str) -> str:

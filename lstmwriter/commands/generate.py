@@ -142,10 +142,9 @@ def _best_guess(sampler: Sampler, amount: str) -> tuple[str, float | None]:
     """The app's ghost text for the sampler's context and the probability of all
     its words (None when there is no guess)."""
     from ..core.ghost import GhostOptions, GhostPredictor
-    from ..core.store import memory_of
 
-    predictor = GhostPredictor(sampler, memory_of(sampler.loaded),
-                               GhostOptions(threshold=GHOST_AMOUNTS[amount]))
+    predictor = GhostPredictor.of_model(
+        sampler, GhostOptions(threshold=GHOST_AMOUNTS[amount]))
     text, probability = "", None
     for unit, probability in predictor.units():
         text += unit

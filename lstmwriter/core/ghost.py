@@ -30,6 +30,7 @@ import numpy as np
 
 from .lstm_step import single_thread_blas
 from .sample_options import DEFAULT_GHOST_AMOUNT, GHOST_AMOUNTS
+from .word_lstm import WordLSTM, context_words
 from .word_memory import DocumentMemory, WordMemory, words_of
 
 __all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
@@ -64,6 +65,8 @@ class GhostOptions:
     lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
     document_weight: float = 0.3  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight
+    word_lstm_weight: float = 0.6  # of the word LSTM (if any) in the memory part
+    lstm_weight_with_words: float = 0.3  # lstm_weight, when there is a word LSTM
     max_words: int = 4
     by_savings: bool = True  # choose by P x keystrokes saved, not by P alone
     beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
@@ -73,7 +76,9 @@ class GhostOptions:
 
     def __post_init__(self) -> None:
         if not (0.0 <= self.threshold <= 1.0 and 0.0 <= self.lstm_weight <= 1.0
-                and 0.0 <= self.document_weight <= 1.0):
+                and 0.0 <= self.document_weight <= 1.0
+                and 0.0 <= self.word_lstm_weight <= 1.0
+                and 0.0 <= self.lstm_weight_with_words <= 1.0):
             raise ValueError("ghost weights and threshold must be in [0, 1]")
         if min(self.max_words, self.candidates, self.max_chars) < 1 or self.beam < 0:
             raise ValueError("ghost sizes must be at least 1 (the beam at least 0)")
@@ -137,9 +142,12 @@ class GhostPredictor:
     LSTM's greedy words (word-level models)."""
 
     def __init__(self, sampler, memory: WordMemory | None,
-                 options: GhostOptions | None = None) -> None:
+                 options: GhostOptions | None = None,
+                 words: WordLSTM | None = None) -> None:
         self.sampler = sampler
         self.memory = memory
+        self.words = words  # the word LSTM, if the model has one
+        self._context_len = 0  # words of history at the context (see _extension)
         self.options = options or GhostOptions()
         self.document = DocumentMemory()
         self._document_text = ""  # the text the document memory has read
@@ -156,6 +164,15 @@ class GhostPredictor:
             self._nonword_ids = np.flatnonzero(~word & usable)
             self._is_word = word & usable
             self._id_of = {p: i for i, p in enumerate(pieces) if len(p) == 1}
+
+    @classmethod
+    def of_model(cls, sampler, options: GhostOptions | None = None) -> GhostPredictor:
+        """The app's ghost for the sampler's model, with that model's memories
+        (`store.memory_of`, `store.word_model_of`)."""
+        from .store import memory_of, word_model_of
+
+        loaded = sampler.loaded
+        return cls(sampler, memory_of(loaded), options, word_model_of(loaded))
 
     # -- public ----------------------------------------------------------------
     def units(self, read_last: bool = True) -> Iterator[tuple[str, float]]:
@@ -215,6 +232,9 @@ class GhostPredictor:
         prefix = match.group(0) if match else ""
         history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
         self._update_document(text, prefix)
+        if self.words is not None:
+            self.words.set_context(context_words(text[:len(text) - len(prefix)]))
+        self._context_len = len(history)
         return text, state, prefix, history
 
     def _update_document(self, text: str, prefix: str) -> None:
@@ -228,7 +248,18 @@ class GhostPredictor:
         self._document_text = closed
 
     def _known(self, word: str) -> bool:
-        return self.memory is None or word in self.memory or word in self.document
+        return (self.memory is None and self.words is None) or word in self.document \
+            or (self.memory is not None and word in self.memory) \
+            or (self.words is not None and word in self.words)
+
+    def _extension(self, history: list[str]) -> list[str] | None:
+        """The words of `history` after the context (the ghost's own so far, or
+        the half-typed word taken as finished); None if the word LSTM is not to
+        be asked: there is none, or it does not know one of those words."""
+        if self.words is None:
+            return None
+        words = history[self._context_len:]
+        return words if all(w in self.words for w in words) else None
 
     def _memory_probs(self, words: list[str], history: list[str], prefix: str
                       ) -> np.ndarray:
@@ -244,6 +275,11 @@ class GhostPredictor:
             doc = self.document.prob(words, history, prefix)
             parts = [(1.0 - share, p) for _, p in parts] + [(share if parts else 1.0,
                                                              doc)]
+        extension = self._extension(history)
+        if extension is not None and self.words.has_prefix(prefix):
+            share = self.options.word_lstm_weight if parts else 1.0
+            lstm = self.words.prob(words, extension, prefix)
+            parts = [(w * (1.0 - share), p) for w, p in parts] + [(share, lstm)]
         if not parts:
             return np.zeros(len(words))
         return sum(w * p for w, p in parts)
@@ -254,6 +290,9 @@ class GhostPredictor:
         if self.memory is not None:
             words += self.memory.candidates(history, prefix, k).words
         words += self.document.candidates(history, prefix, k)
+        extension = self._extension(history)
+        if extension is not None:
+            words += self.words.candidates(extension, prefix, k)
         return [w for w in dict.fromkeys(words) if w != prefix or not prefix]
 
     def _best_unit(self, state: _State, prefix: str, history: list[str], text: str,
@@ -264,7 +303,7 @@ class GhostPredictor:
         (`after_word`), the unit must begin with a separator and its probability
         is given that the word ended."""
         units, probs, words = self._candidates(state, prefix, history, text,
-                                              after_word)
+                                               after_word, floor)
         if not units:
             return None
         if self.options.by_savings:
@@ -281,10 +320,12 @@ class GhostPredictor:
         return units[best], float(probs[best]), words[best]
 
     def _candidates(self, state: _State, prefix: str, history: list[str], text: str,
-                   after_word: bool = False
-                   ) -> tuple[list[str], np.ndarray, list[str]]:
+                    after_word: bool = False, floor: float = 0.0
+                    ) -> tuple[list[str], np.ndarray, list[str]]:
         """Every candidate unit, its mixed probability and its word (see
-        `_best_unit`); empty when there is none."""
+        `_best_unit`); empty when there is none. Next words after a half-typed
+        one are left out when P(that word is complete) is below `floor`: their
+        probabilities cannot be higher (it is a factor of each)."""
         opts = self.options
         ends_word = bool(prefix) or after_word  # the next unit may need a separator
         found = self._beam(state, prefix, after_word) \
@@ -299,43 +340,48 @@ class GhostPredictor:
             if self._known(word):
                 cands[unit] = (kind, word)
                 scored[unit] = logp
+        has_memory = (self.memory is not None or self.words is not None
+                      or len(self.document) > 0)
+        weight = (opts.lstm_weight_with_words if self.words is not None
+                  else opts.lstm_weight) if has_memory else 1.0
+        probs: dict[str, float] = {}
+        p_end = 1.0  # P(the half-typed word is complete), mixed
         if prefix:
             for word in self._memory_candidates(history, prefix):
                 if word.startswith(prefix):
                     cands.setdefault(word[len(prefix):], ("completion", word))
-        next_history = history + [prefix] if prefix else history
-        for word in self._memory_candidates(next_history, ""):
-            cands.setdefault(sep + word, ("next", word))
-        if not cands:
-            return [], np.zeros(0), []
-        units = list(cands)
-        fresh = [u for u in units if u not in scored]
-        scored.update(zip(fresh, self._score(state, fresh)))
-        lstm = np.exp([scored[u] for u in units])
-        has_memory = self.memory is not None or len(self.document) > 0
-        weight = opts.lstm_weight if has_memory else 1.0
-        kinds = [cands[u][0] for u in units]
-        words = [cands[u][1] for u in units]
-        probs = np.zeros(len(units))
-        p_end = 1.0  # P(the half-typed word is complete), mixed
-        comp = [i for i, k in enumerate(kinds) if k == "completion"]
-        if prefix:
-            mem = self._memory_probs([prefix] + [words[i] for i in comp], history,
+            comp = [u for u, (kind, _) in cands.items() if kind == "completion"]
+            lstm = self._lstm_probs(state, comp, scored)
+            mem = self._memory_probs([prefix] + [cands[u][1] for u in comp], history,
                                      prefix)
             w = weight if mem.sum() > 0 else 1.0
             p_end = w * math.exp(logp_end) + (1 - w) * mem[0]
-            probs[comp] = w * lstm[comp] + (1 - w) * mem[1:]
-        nxt = [i for i, k in enumerate(kinds) if k == "next"]
-        if nxt:
-            mem = self._memory_probs([words[i] for i in nxt], next_history, "")
-            w = weight if mem.sum() > 0 else 1.0
-            p_lstm_end = math.exp(logp_end)
-            p_sep = math.exp(self._separator_logp(state, sep) - logp_end)
-            on_sep = np.array([u.startswith(sep) and not _nonword(u[len(sep):])
-                               for u in (units[i] for i in nxt)])
-            probs[nxt] = p_end * (w * lstm[nxt] / p_lstm_end
-                                  + (1 - w) * p_sep * mem * on_sep)
-        return units, probs, words
+            probs.update(zip(comp, w * lstm + (1 - w) * mem[1:]))
+        if p_end >= max(floor, 1e-12):
+            next_history = history + [prefix] if prefix else history
+            for word in self._memory_candidates(next_history, ""):
+                cands.setdefault(sep + word, ("next", word))
+            nxt = [u for u, (kind, _) in cands.items() if kind == "next"]
+            if nxt:
+                lstm = self._lstm_probs(state, nxt, scored)
+                mem = self._memory_probs([cands[u][1] for u in nxt], next_history, "")
+                w = weight if mem.sum() > 0 else 1.0
+                p_lstm_end = math.exp(logp_end)
+                p_sep = math.exp(self._separator_logp(state, sep) - logp_end)
+                on_sep = np.array([u.startswith(sep) and not _nonword(u[len(sep):])
+                                   for u in nxt])
+                probs.update(zip(nxt, p_end * (w * lstm / p_lstm_end
+                                               + (1 - w) * p_sep * mem * on_sep)))
+        units = [u for u in cands if u in probs]
+        return (units, np.array([probs[u] for u in units], dtype=float),
+                [cands[u][1] for u in units])
+
+    def _lstm_probs(self, state: _State, units: list[str], scored: dict[str, float]
+                    ) -> np.ndarray:
+        """P_lstm of each unit: the beam's score, or scored now (and kept)."""
+        fresh = [u for u in units if u not in scored]
+        scored.update(zip(fresh, self._score(state, fresh)))
+        return np.exp([scored[u] for u in units]) if units else np.zeros(0)
 
     def _beam(self, state: _State, prefix: str, after_word: bool
               ) -> list[tuple[str, str, float]]:

@@ -33,6 +33,7 @@ from .checkpoint import (
 from .config import ModelConfig
 from .model import LSTMLanguageModel
 from .tokenizer import Tokenizer, tokenizer_from_dict
+from .word_lstm import WordLSTM
 from .word_memory import MEMORY_FILE, MixedMemory, WordMemory, load_memory
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "bundled_model_dir",
     "load_model_dir",
     "memory_of",
+    "word_model_of",
     "save_model_dir",
     "user_data_dir",
     "now_iso",
@@ -56,6 +58,8 @@ FORMAT_VERSION = 1
 DEFAULT_MODEL_NAME = "default"
 CONFIG_FILE = "config.json"
 WEIGHTS_FILE = "model.pt"
+WORD_MODEL_DIR = "words"  # a model's word LSTM (ghost text), a model folder itself
+_TIED = "head.weight"  # the output layer's weight, the embedding's when tied
 PREVIOUS_WEIGHTS_FILE = "model.prev.pt"  # only while a save is under way
 # Share of the starting model's word memory beside a fine-tuned model's own
 # (benchmarks/usefulness.py, scenario 2: a small folder's memory knows few phrases)
@@ -115,11 +119,16 @@ def save_model_dir(
     model: LSTMLanguageModel,
     tokenizer: Tokenizer,
     meta: dict[str, Any] | None = None,
+    half: bool = False,
 ) -> None:
-    """Write weights (device-neutral) then config.json, each atomically."""
+    """Write weights (device-neutral; float16 with `half`) then config.json, each
+    atomically. A tied output layer is not written twice (`load_state`)."""
     path = Path(path)
     path.mkdir(parents=True, exist_ok=True)
-    state = {k: v.detach().to("cpu").clone() for k, v in model.state_dict().items()}
+    dtype = torch.float16 if half else None
+    state = {k: v.detach().to("cpu", dtype).clone()
+             for k, v in model.state_dict().items()
+             if not (k == _TIED and model.config.tie_weights)}
     weights, previous = path / WEIGHTS_FILE, path / PREVIOUS_WEIGHTS_FILE
     _set_aside(weights, previous, path / CONFIG_FILE)
     try:
@@ -212,8 +221,12 @@ def build_model(meta: dict[str, Any],
 
 
 def load_state(model: torch.nn.Module, state: dict[str, Any], source: Path) -> None:
-    """load_state_dict with a readable error on missing keys or shape mismatches."""
+    """load_state_dict with a readable error on missing keys or shape mismatches;
+    float16 weights are widened, a tied output layer shares the embedding."""
     expected = model.state_dict()
+    if getattr(model, "config", None) is not None and model.config.tie_weights \
+            and _TIED not in state and "embedding.weight" in state:
+        state = {**state, _TIED: state["embedding.weight"]}
     missing = sorted(set(expected) - set(state))
     extra = sorted(set(state) - set(expected))
     if missing or extra:
@@ -233,7 +246,8 @@ def load_state(model: torch.nn.Module, state: dict[str, Any], source: Path) -> N
         if not value.is_floating_point() or not torch.isfinite(value).all():
             raise ModelFileError(f"{source}: weight {key} holds non-finite "
                                  "or non-float data")
-    model.load_state_dict(state)
+    model.load_state_dict({k: v.float() if v.dtype == torch.float16 else v
+                           for k, v in state.items()})
 
 
 def load_model_dir(path: Path, name: str | None = None, read_only: bool = False,
@@ -281,6 +295,30 @@ def memory_of(loaded: LoadedModel, base_weight: float | None = None
     if own is None:
         return base
     return MixedMemory([(1.0 - weight, own), (weight, base)])
+
+
+def word_model_of(loaded: LoadedModel) -> WordLSTM | None:
+    """The word LSTM the ghost text draws on, ready for one document: a
+    word-level model in the folder `WORD_MODEL_DIR` of the model's; None if there
+    is none or it cannot be read. A fine-tuned model does not borrow its starting
+    model's: on a small folder of other writing it did not help (RESULTS.md)."""
+    path = Path(loaded.path).resolve() / WORD_MODEL_DIR / CONFIG_FILE
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    words = _read_word_model(str(path.parent), stat.st_mtime_ns)
+    return WordLSTM(words) if words is not None else None
+
+
+@functools.lru_cache(maxsize=2)
+def _read_word_model(path: str, mtime_ns: int) -> LoadedModel | None:
+    try:
+        loaded = load_model_dir(Path(path), read_only=True)
+    except ModelFileError as exc:
+        log.warning("word model not used: %s", exc)
+        return None
+    return loaded if loaded.level == "word" else None
 
 
 def _memory_in(folder: Path | None) -> WordMemory | None:

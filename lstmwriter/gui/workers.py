@@ -26,7 +26,7 @@ from ..core.ghost import GhostOptions, GhostPredictor
 from ..core.jobs import TrainRequest, plan_training
 from ..core.runs import find_unfinished_runs
 from ..core.sampling import SampleOptions, Sampler
-from ..core.store import ModelStore, memory_of
+from ..core.store import ModelStore
 from ..core.training import Trainer, TrainingControl
 from .recovery import write_copy, write_discarded_copy
 
@@ -387,7 +387,7 @@ class SampleWorker(QObject):
                 self._sampler = Sampler(loaded)
             else:
                 self._sampler.replace_model(loaded)
-            self._ghost = GhostPredictor(self._sampler, memory_of(loaded))
+            self._ghost = GhostPredictor.of_model(self._sampler)
         except Exception as exc:
             if source is not ModelSource.SNAPSHOT:  # one not saved yet is normal
                 log.exception("loading model %s failed", spec)

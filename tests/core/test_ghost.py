@@ -13,7 +13,12 @@ import numpy as np
 import pytest
 
 from lstmwriter.core.adapt import DocumentAdapter
-from lstmwriter.core.ghost import GhostOptions, GhostPredictor, first_unit
+from lstmwriter.core.ghost import (
+    GhostOptions,
+    GhostPredictor,
+    first_unit,
+    keystrokes_saved,
+)
 from lstmwriter.core.sampling import Sampler
 from lstmwriter.core.store import load_model_dir
 from lstmwriter.core.training import Trainer
@@ -161,6 +166,18 @@ def test_ghost_learns_the_obvious_continuation(trained):
     sampler, ghost = _predictor(trained)
     sampler.set_context("The sailors waited by the bo")
     assert ghost.predict()[0].startswith("ats")
+
+
+@pytest.mark.parametrize("threshold", [0.05, 0.2, 0.5])
+def test_the_first_unit_is_the_best_candidate_above_the_threshold(trained, threshold):
+    # units() leaves out what cannot reach the threshold; the choice is the same
+    sampler, ghost = _predictor(trained, threshold=threshold, skip_passed=False)
+    for context in ("The captain walked to the harb", "the captain", "the sailors",
+                    "The sailors waited by the ", "storm. The", "and the s"):
+        sampler.set_context(context)
+        above = [(p * keystrokes_saved(u), u) for u, p in ghost.first_candidates()
+                 if p >= threshold]
+        assert _first(sampler, ghost, context) == (max(above)[1] if above else "")
 
 
 def test_an_unreachable_threshold_shows_nothing(trained):
