@@ -10,6 +10,7 @@ Training text is the 18 novels minus that tail plus the 48 books of
 
     python3 benchmarks/default_corpus.py --out /tmp/defrun2
     python3 benchmarks/default_corpus.py --memory models/default/memory.npz
+    python3 benchmarks/default_corpus.py --words /tmp/wc   # the word model's corpus
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from pathlib import Path
 from lstmwriter.core.config import TrainConfig
 from lstmwriter.core.corpus import SEPARATOR, CorpusReport, find_files, read_texts
 from lstmwriter.core.unwrap import unwrap
-from lstmwriter.core.word_memory import WordMemory
+from lstmwriter.core.word_memory import WordMemory, words_of
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 HELD_OUT = TrainConfig().max_eval_tokens + 1
@@ -55,6 +56,13 @@ def training_texts(data: Path = DATA) -> tuple[list[str], str]:
     return [unwrap(t) for t in [*heads.values(), *more]], tail
 
 
+def word_lines(texts: list[str]) -> str:
+    """The word model's text (`core.word_lstm`): one paragraph a line, its words
+    joined by spaces, punctuation dropped."""
+    lines = (" ".join(words_of(line)) for text in texts for line in text.split("\n"))
+    return "".join(line + "\n" for line in lines if line)
+
+
 def _write(path: Path, text: str) -> int:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
@@ -63,15 +71,25 @@ def _write(path: Path, text: str) -> int:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--out", type=Path)
     parser.add_argument("--data", type=Path, default=DATA)
     parser.add_argument("--memory", type=Path,
                         help="instead, write the word memory of the training text here "
                         "(models/default/memory.npz)")
+    parser.add_argument("--words", type=Path,
+                        help="instead, write the word model's training text and "
+                        "held-out slice here (train/words.txt, valid.txt)")
     args = parser.parse_args()
     if args.memory:
         WordMemory.build(training_texts(args.data)[0]).save(args.memory)
         return
+    if args.words:
+        texts, tail = training_texts(args.data)
+        _write(args.words / "train" / "words.txt", word_lines(texts))
+        _write(args.words / "valid.txt", word_lines([unwrap(tail[:HELD_OUT])]))
+        return
+    if args.out is None:
+        parser.error("one of --out, --memory, --words is needed")
     files, texts = read_folder(args.data / "prose")
     heads, tail = novels_before_cut(files, texts)
     held = tail[:HELD_OUT]

@@ -45,6 +45,11 @@ def test_wheel_installs_and_runs_from_a_fresh_venv(tmp_path):
                            capture_output=True, text=True, check=True, env=env,
                            cwd=tmp_path)
     assert str(env_dir) in where.stdout  # ran from the wheel, not the source tree
+    words = subprocess.run(  # the bundled model's word LSTM came along
+        [python, "-c", "from lstmwriter.core.store import ModelStore, word_model_of; "
+         "print(word_model_of(ModelStore().load('default')) is not None)"],
+        capture_output=True, text=True, env=env, cwd=tmp_path, timeout=120)
+    assert words.stdout.strip() == "True", words.stderr
 
 
 def _see_running_packages(python: Path) -> None:
