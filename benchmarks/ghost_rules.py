@@ -26,7 +26,9 @@ away from the 10,000 characters the scenario measures.
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
+from pathlib import Path
 
 from usefulness import (
     CONTEXT_CHARS,
@@ -34,6 +36,7 @@ from usefulness import (
     default_split,
     readable,
     type_text,
+    your_folder,
 )
 
 from lstmwriter.core.ghost import (
@@ -43,15 +46,19 @@ from lstmwriter.core.ghost import (
     keystrokes_saved,
 )
 from lstmwriter.core.sampling import Sampler
-from lstmwriter.core.store import ModelStore, memory_of
+from lstmwriter.core.store import ModelStore
+
+# development spans of scenario 2: characters after the folder's 90% cut
+FOLDER_OFFSETS = {"zora_neale_hurston": 10_000, "tinyshakespeare": 20_000}
 
 
-def collect(model: str, text: str, start: int, end: int, context_from: int,
-            options: GhostOptions) -> list[tuple[bool, list[tuple[str, float]]]]:
+def collect(store: ModelStore, model: str, text: str, start: int, end: int,
+            context_from: int, options: GhostOptions
+            ) -> list[tuple[bool, list[tuple[str, float]]]]:
     """(inside or right after a word, candidates) at each position of the span."""
-    loaded = ModelStore().load(model)
+    loaded = store.load(model)
     sampler = Sampler(loaded)
-    ghost = GhostPredictor(sampler, memory_of(loaded), options)
+    ghost = GhostPredictor.of_model(sampler, options)
     table = []
     for pos in range(start, end):
         sampler.set_context(text[context_from:pos])
@@ -112,18 +119,34 @@ RULES = {**{name: stateless(pick) for name, pick in RULES.items()},
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default="default")
-    parser.add_argument("--offset", type=int, default=60_000)
+    parser.add_argument("--corpus", choices=["prose", *FOLDER_OFFSETS], default="prose",
+                        help="prose: the bundled model's held-out prose; else a "
+                             "scenario-2 folder's model (usefulness.py --workdir)")
+    parser.add_argument("--workdir", type=Path, help="usefulness.py's --workdir")
+    parser.add_argument("--offset", type=int,
+                        help="default: 60,000 of the prose, or FOLDER_OFFSETS after "
+                             "a folder's 90%% cut")
     parser.add_argument("--chars", type=int, default=4_000)
     parser.add_argument("--lstm-weight", type=float, nargs="+",
                         default=[GhostOptions().lstm_weight],
                         help="the LSTM's weight(s) in the mixture (each: all rules)")
+    parser.add_argument("--word-weight", type=float, nargs="+",
+                        default=[GhostOptions().word_lstm_weight],
+                        help="the word LSTM's weight(s) in the memory part")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
-    train_texts, tail = default_split()
-    trigram = TrigramCompleter(train_texts)
-    del train_texts
-    text = readable(tail)
-    start, end = args.offset, min(len(text), args.offset + args.chars)
+    if args.corpus == "prose":
+        train_texts, tail = default_split()
+        trigram = TrigramCompleter(train_texts)
+        del train_texts
+        store, model, text = ModelStore(), args.model, readable(tail)
+        start = 60_000 if args.offset is None else args.offset
+    else:  # the text after the 10,000 characters that scenario 2 measures
+        store, model, text, cut = your_folder(args.workdir, args.corpus, 600)
+        trigram = TrigramCompleter([text[:cut]])
+        start = cut + FOLDER_OFFSETS[args.corpus] if args.offset is None \
+            else args.offset
+    end = min(len(text), start + args.chars)
     context_from = max(0, start - CONTEXT_CHARS)
 
     def typed(ghost_at) -> dict:
@@ -131,18 +154,19 @@ def main() -> None:
 
     base = typed(trigram.ghost)
     rows = [{"rule": "trigram", **base, "ratio": 1.0}]
-    for weight in args.lstm_weight:
-        table = collect(args.model, text, start, end, context_from,
-                        GhostOptions(lstm_weight=weight))
+    for weight, words in itertools.product(args.lstm_weight, args.word_weight):
+        table = collect(store, model, text, start, end, context_from,
+                        GhostOptions(lstm_weight=weight, word_lstm_weight=words))
         for name, make in RULES.items():
             def ghost_at(context: str, pick=make(), table=table) -> str:
                 return pick(context, *table[context_from + len(context) - start])
             got = typed(ghost_at)
-            rows.append({"rule": name, "lstm_weight": weight, **got,
-                         "ratio": round(got["ksr"] / base["ksr"], 3)})
+            rows.append({"rule": name, "lstm_weight": weight, "word_weight": words,
+                         **got, "ratio": round(got["ksr"] / base["ksr"], 3)})
     for row in rows:
         print(json.dumps(row) if args.json else
-              f"{row['rule']:31} {row.get('lstm_weight', '')!s:4} KSR "
+              f"{row['rule']:31} {row.get('lstm_weight', '')!s:4} "
+              f"{row.get('word_weight', '')!s:4} KSR "
               f"{row['ksr']:.3f} ({row['ratio']:.3f}x) precision "
               f"{row['first_word_precision']:.3f} coverage {row['coverage']:.3f}")
     if args.json:
