@@ -127,9 +127,10 @@ def main() -> None:
                         help="default: 60,000 of the prose, or FOLDER_OFFSETS after "
                              "a folder's 90%% cut")
     parser.add_argument("--chars", type=int, default=4_000)
-    parser.add_argument("--lstm-weight", type=float, nargs="+",
-                        default=[GhostOptions().lstm_weight],
-                        help="the LSTM's weight(s) in the mixture (each: all rules)")
+    parser.add_argument("--lstm-weight", type=float, nargs="+", default=[None],
+                        help="the character LSTM's weight(s) in the mixture, with or "
+                             "without a word LSTM (default: the app's; each: all "
+                             "rules)")
     parser.add_argument("--word-weight", type=float, nargs="+",
                         default=[GhostOptions().word_lstm_weight],
                         help="the word LSTM's weight(s) in the memory part")
@@ -155,8 +156,10 @@ def main() -> None:
     base = typed(trigram.ghost)
     rows = [{"rule": "trigram", **base, "ratio": 1.0}]
     for weight, words in itertools.product(args.lstm_weight, args.word_weight):
+        chars = {} if weight is None else dict(lstm_weight=weight,
+                                                lstm_weight_with_words=weight)
         table = collect(store, model, text, start, end, context_from,
-                        GhostOptions(lstm_weight=weight, word_lstm_weight=words))
+                        GhostOptions(word_lstm_weight=words, **chars))
         for name, make in RULES.items():
             def ghost_at(context: str, pick=make(), table=table) -> str:
                 return pick(context, *table[context_from + len(context) - start])
