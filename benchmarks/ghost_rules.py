@@ -134,6 +134,9 @@ def main() -> None:
     parser.add_argument("--word-weight", type=float, nargs="+",
                         default=[GhostOptions().word_lstm_weight],
                         help="the word LSTM's weight(s) in the memory part")
+    parser.add_argument("--word-candidates", type=int,
+                        default=GhostOptions().word_candidates,
+                        help="the word LSTM's candidates scored per step")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
     if args.corpus == "prose":
@@ -159,7 +162,8 @@ def main() -> None:
         chars = {} if weight is None else dict(lstm_weight=weight,
                                                 lstm_weight_with_words=weight)
         table = collect(store, model, text, start, end, context_from,
-                        GhostOptions(word_lstm_weight=words, **chars))
+                        GhostOptions(word_lstm_weight=words,
+                                     word_candidates=args.word_candidates, **chars))
         for name, make in RULES.items():
             def ghost_at(context: str, pick=make(), table=table) -> str:
                 return pick(context, *table[context_from + len(context) - start])

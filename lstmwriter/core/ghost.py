@@ -71,6 +71,7 @@ class GhostOptions:
     by_savings: bool = True  # choose by P x keystrokes saved, not by P alone
     beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
     candidates: int = 3  # memory candidates scored per step
+    word_candidates: int = 1  # the word LSTM's candidates scored per step (3: the same)
     max_chars: int = 24  # characters one unit may take
     skip_passed: bool = True  # a word typed past is not offered again there
 
@@ -80,8 +81,10 @@ class GhostOptions:
                 and 0.0 <= self.word_lstm_weight <= 1.0
                 and 0.0 <= self.lstm_weight_with_words <= 1.0):
             raise ValueError("ghost weights and threshold must be in [0, 1]")
-        if min(self.max_words, self.candidates, self.max_chars) < 1 or self.beam < 0:
-            raise ValueError("ghost sizes must be at least 1 (the beam at least 0)")
+        if min(self.max_words, self.candidates, self.max_chars) < 1 \
+                or min(self.beam, self.word_candidates) < 0:
+            raise ValueError("ghost sizes must be at least 1 (the beam and the word "
+                             "LSTM's candidates at least 0)")
 
 
 class PassedWords:
@@ -292,7 +295,8 @@ class GhostPredictor:
         words += self.document.candidates(history, prefix, k)
         extension = self._extension(history)
         if extension is not None:
-            words += self.words.candidates(extension, prefix, k)
+            words += self.words.candidates(extension, prefix,
+                                           self.options.word_candidates)
         return [w for w in dict.fromkeys(words) if w != prefix or not prefix]
 
     def _best_unit(self, state: _State, prefix: str, history: list[str], text: str,

@@ -27,6 +27,7 @@ _HIGH = "\U0010ffff"
 CONTEXT_WORDS = 64  # words read from a fresh state when the text was edited
 _CONTEXT_CHARS = 1_000  # text looked at for them
 _EXTENSIONS = 16  # distributions kept for words after the context (a ghost's own)
+PREDICTS = 16_000  # words given probabilities (the commonest)
 
 
 def context_words(text: str) -> list[str]:
@@ -45,15 +46,20 @@ class WordLSTM:
     """Next-word probabilities from a word-level model (a `store.LoadedModel`),
     for the text set by `set_context` followed by a few more words."""
 
-    def __init__(self, loaded) -> None:
+    def __init__(self, loaded, predicts: int = PREDICTS) -> None:
+        """`predicts`: how many words of the vocabulary it gives probabilities for,
+        the commonest (a word tokenizer ranks its words by frequency); it reads
+        all of them."""
         tokenizer = loaded.tokenizer
         if tokenizer.level != "word":
             raise ValueError("a word model must be word-level")
         self.net = NumpyLSTM(loaded.model)
-        self._tokens = list(tokenizer.tokens)
-        self._index = {w: i for i, w in enumerate(self._tokens)}
-        usable = [(w, i) for i, w in enumerate(tokenizer.tokens)
+        self._tokens = list(tokenizer.tokens)[:predicts]
+        self.net.keep_outputs(len(self._tokens))
+        self._ids = {w: i for i, w in enumerate(tokenizer.tokens)}  # for reading
+        usable = [(w, i) for i, w in enumerate(self._tokens)
                   if w not in (UNK_WORD, EOS_WORD)]
+        self._index = dict(usable)  # the words it predicts
         usable.sort()
         self._sorted = [w for w, _ in usable]
         self._sorted_ids = np.array([i for _, i in usable], np.int64)
@@ -62,13 +68,13 @@ class WordLSTM:
         self._extensions: OrderedDict[tuple[str, ...], np.ndarray] = OrderedDict()
 
     def __contains__(self, word: str) -> bool:
-        return word in self._index and word not in (UNK_WORD, EOS_WORD)
+        return word in self._index
 
     # -- the context -------------------------------------------------------------
     def set_context(self, words: Sequence[str]) -> None:
         """The words before the writer's (`context_words`): read only what was
         added since the last call, or, after an edit, the last words afresh."""
-        ids = [self._index.get(w, 0) for w in words]
+        ids = [self._ids.get(w, 0) for w in words]
         if ids == self._read:
             return
         keep = len(self._read)
@@ -78,26 +84,29 @@ class WordLSTM:
             new = _after_overlap(self._read, ids) if keep else None
         if new is None:
             self._state = self.net.zero_state(1)
+            self._extensions.clear()  # another reading: none of them holds
             new = ids
         if new:
             self._state = self.net.read(np.array(new, np.int64), *self._state)
         self._read = ids
-        self._extensions.clear()
 
-    def _probs(self, extension: tuple[str, ...]) -> np.ndarray:
-        """P(next token) after the context and `extension`."""
-        probs = self._extensions.get(extension)
+    def _probs(self, extension: Sequence[str]) -> np.ndarray:
+        """P(next token) after the context and `extension`. Kept by the words
+        read, so the distribution after a word the ghost took as finished is
+        there when the writer finishes it."""
+        ids = [self._ids.get(w, 0) for w in extension]
+        key = tuple((self._read + ids)[-CONTEXT_WORDS:])
+        probs = self._extensions.get(key)
         if probs is not None:
-            self._extensions.move_to_end(extension)
+            self._extensions.move_to_end(key)
             return probs
         h, c = self._state
-        if extension:
-            ids = np.array([self._index.get(w, 0) for w in extension], np.int64)
-            h, c = self.net.read(ids, h, c)
+        if ids:
+            h, c = self.net.read(np.array(ids, np.int64), h, c)
         logits = self.net.logits(h[-1])[0].astype(np.float64)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
-        self._extensions[extension] = probs
+        self._extensions[key] = probs
         if len(self._extensions) > _EXTENSIONS:
             self._extensions.popitem(last=False)
         return probs
@@ -119,11 +128,11 @@ class WordLSTM:
         out = np.zeros(len(words))
         if not len(ids):
             return out
-        probs = self._probs(tuple(extension))
+        probs = self._probs(extension)
         total = float(probs[ids].sum())
         for n, word in enumerate(words):
             i = self._index.get(word)
-            if i is not None and word.startswith(prefix) and word in self:
+            if i is not None and word.startswith(prefix):
                 out[n] = probs[i] / total
         return out
 
@@ -132,7 +141,7 @@ class WordLSTM:
         ids = self._range(prefix)
         if not len(ids):
             return []
-        p = self._probs(tuple(extension))[ids]
+        p = self._probs(extension)[ids]
         top = np.argpartition(-p, min(k, len(p)) - 1)[:k]
         top = top[np.argsort(-p[top])]
         return [self._tokens[int(ids[t])] for t in top]

@@ -163,3 +163,16 @@ def test_the_word_model_sharpens_the_obvious_next_word(models):
         guesses.append(ghost.first_candidates()[0])
     assert guesses[0][0] == guesses[1][0] == "boats"
     assert guesses[1][1] > guesses[0][1]
+
+
+def test_the_next_words_are_ready_when_the_writer_finishes_a_word(models, monkeypatch):
+    words = word_model_of(load_model_dir(models[1]))
+    words.set_context(context_words("The captain walked to the "))
+    vocab = [w for w in words._tokens if w in words]
+    ahead = words.prob(vocab, ["harbour"], "")  # the ghost took "harbour" as done
+    calls = []
+    logits = words.net.logits
+    monkeypatch.setattr(words.net, "logits", lambda h: calls.append(1) or logits(h))
+    words.set_context(context_words("The captain walked to the harbour"))
+    np.testing.assert_array_equal(words.prob(vocab, [], ""), ahead)
+    assert not calls  # no new distribution over the vocabulary was computed
