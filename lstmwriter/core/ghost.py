@@ -7,6 +7,10 @@ corpus, `word_memory.DocumentMemory` of the document so far):
 
     P(word) = w_lstm * P_lstm(word) + (1 - w_lstm) * P_memory(word)
 
+and, where the model has a word-level LSTM of its own (`word_lstm.WordLSTM`, the
+bundled model's `words/`), P_memory gives it a share, and the character LSTM's
+weight is `lstm_weight_with_words`.
+
 Each step predicts one *unit*, the `\\W*\\w+` that Ctrl+Right accepts: either the
 rest of a half-typed word, or the separator and the next word. LSTM candidates
 come from a beam search over characters that ends at a word boundary; memory

@@ -330,6 +330,7 @@ class LoadedModelInfo:
     source: ModelSource
     config: ModelConfig
     load_id: int  # +1 per model loaded: adapted weights name the load
+    word_model: bool = False  # the grey text mixes in the model's word LSTM
 
 
 @dataclass(frozen=True)
@@ -397,7 +398,7 @@ class SampleWorker(QObject):
         self.model_loaded.emit(LoadedModelInfo(
             loaded.name, str(loaded.path), loaded.level,
             loaded.model.num_parameters(), loaded.read_only, spec, source,
-            loaded.model.config, self._load_id))
+            loaded.model.config, self._load_id, self._ghost.words is not None))
 
     @Slot(object)
     def update_weights(self, adapted: AdaptedWeights) -> None:
