@@ -206,7 +206,7 @@ class SuggestionController(QObject):
             self.settings.set("model/last", info.spec)
             self.model_described.emit(f"Model: {info.name}")
             self.refresh_models(info.spec)
-            words = ", with a word model" if info.word_model else ""
+            words = ", word LSTM" if info.word_model else ""
             self._status(f"Loaded model {info.name} ({info.level} level, "
                          f"{info.parameters / 1e6:.2f} M parameters{words})")
         self.pane.set_status("")

@@ -15,7 +15,7 @@ def test_first_launch_loads_the_default_model_and_suggests(qtbot, make_window):
                     and w.suggestions.model_info.name == "default", timeout=60_000)
     assert w.model_selector.currentText() == "default"
     assert w.suggestions.model_info.word_model  # its word LSTM came with it
-    assert "with a word model" in w.statusBar().currentMessage()
+    assert "word LSTM" in w.statusBar().currentMessage()
     w.editor.setFocus()
     qtbot.keyClicks(w.editor, "It was the best of times, it was the ")
     items = wait_for_suggestions(qtbot, w)
