@@ -60,6 +60,8 @@ class WordLSTM:
         usable = [(w, i) for i, w in enumerate(self._tokens)
                   if w not in (UNK_WORD, EOS_WORD)]
         self._index = dict(usable)  # the words it predicts
+        self._special = [i for i, w in enumerate(self._tokens)
+                         if w in (UNK_WORD, EOS_WORD)]
         usable.sort()
         self._sorted = [w for w, _ in usable]
         self._sorted_ids = np.array([i for _, i in usable], np.int64)
@@ -103,7 +105,8 @@ class WordLSTM:
         h, c = self._state
         if ids:
             h, c = self.net.read(np.array(ids, np.int64), h, c)
-        logits = self.net.logits(h[-1])[0].astype(np.float64)
+        logits = self.net.logits(h[-1])[0]
+        logits[self._special] = -np.inf  # P(next word), not P(next token)
         probs = np.exp(logits - logits.max())
         probs /= probs.sum()
         self._extensions[key] = probs
@@ -129,7 +132,7 @@ class WordLSTM:
         if not len(ids):
             return out
         probs = self._probs(extension)
-        total = float(probs[ids].sum())
+        total = float(probs[ids].sum()) if prefix else 1.0
         for n, word in enumerate(words):
             i = self._index.get(word)
             if i is not None and word.startswith(prefix):
@@ -141,10 +144,12 @@ class WordLSTM:
         ids = self._range(prefix)
         if not len(ids):
             return []
-        p = self._probs(extension)[ids]
+        p = self._probs(extension)
+        if prefix:  # else every word it knows: no need to gather them
+            p = p[ids]
         top = np.argpartition(-p, min(k, len(p)) - 1)[:k]
         top = top[np.argsort(-p[top])]
-        return [self._tokens[int(ids[t])] for t in top]
+        return [self._tokens[int(ids[t] if prefix else t)] for t in top]
 
 
 def _after_overlap(old: list[int], new: list[int]) -> list[int] | None:
