@@ -32,6 +32,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -186,15 +187,21 @@ class ModelGhost:
             threshold=threshold)
         self.predictor = GhostPredictor.of_model(self.sampler, options)
         self.adapter = DocumentAdapter(self.loaded) if adapt else None
+        self._rest: Iterator[tuple[str, float]] = iter(())  # the last ghost's units
 
     def __call__(self, context: str) -> str:
         self.sampler.set_context(context)
-        for unit, _ in self.predictor.units():
+        self._rest = self.predictor.units()
+        for unit, _ in self._rest:
             return unit  # the first unit is what a keystroke can take
         return ""
 
     def observe(self, context: str) -> None:
-        """Adaptation: learn from the text written so far (between keystrokes)."""
+        """Between keystrokes: the rest of the last ghost text, as the app's worker
+        goes on to it once the first word is shown (its words' distributions are
+        then ready for the next keystrokes); adaptation to the text so far."""
+        for _ in self._rest:
+            pass
         if self.adapter is not None and self.adapter.observe(context):
             self.sampler.update_weights(self.adapter.weights())
 
@@ -256,7 +263,7 @@ def measure(store: ModelStore, model: str, text: str, offset: int, chars: int,
     start, end = offset, min(len(text), offset + chars)
     context_from = max(0, start - CONTEXT_CHARS)
     lstm = ModelGhost(model, store, adapt=adapt, threshold=threshold)
-    on_position = lstm.observe if adapt else None
+    on_position = lstm.observe
     with background_training() if training else contextlib.nullcontext():
         mine, mine_late = type_text(text, start, end, lstm, context_from, split,
                                     timed=True, on_position=on_position)
