@@ -34,7 +34,7 @@ import numpy as np
 
 from .lstm_step import single_thread_blas
 from .sample_options import DEFAULT_GHOST_AMOUNT, GHOST_AMOUNTS
-from .word_lstm import WordLSTM, context_words
+from .word_lstm import CONTEXT_CHARS, WordLSTM, context_words
 from .word_memory import DocumentMemory, WordMemory, words_of
 
 __all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
@@ -239,8 +239,9 @@ class GhostPredictor:
         prefix = match.group(0) if match else ""
         history = words_of(text[max(0, len(text) - 200):len(text) - len(prefix)])
         self._update_document(text, prefix)
-        if self.words is not None:
-            self.words.set_context(context_words(text[:len(text) - len(prefix)]))
+        if self.words is not None:  # its words end where the half-typed one starts
+            end = len(text) - len(prefix)
+            self.words.set_context(context_words(text[max(0, end - CONTEXT_CHARS):end]))
         self._context_len = len(history)
         return text, state, prefix, history
 

@@ -21,11 +21,11 @@ from .lstm_step import NumpyLSTM
 from .tokenizer import EOS_WORD, UNK_WORD
 from .word_memory import words_of
 
-__all__ = ["WordLSTM", "context_words"]
+__all__ = ["CONTEXT_CHARS", "WordLSTM", "context_words"]
 
 _HIGH = "\U0010ffff"
 CONTEXT_WORDS = 64  # words read from a fresh state when the text was edited
-_CONTEXT_CHARS = 1_000  # text looked at for them
+CONTEXT_CHARS = 1_000  # text looked at for them
 _EXTENSIONS = 16  # distributions kept for words after the context (a ghost's own)
 PREDICTS = 16_000  # words given probabilities (the commonest)
 
@@ -33,7 +33,7 @@ PREDICTS = 16_000  # words given probabilities (the commonest)
 def context_words(text: str) -> list[str]:
     """The last words of `text` as the word model reads them: `<eos>` for each
     line break between words."""
-    lines = text[-_CONTEXT_CHARS:].split("\n")
+    lines = text[-CONTEXT_CHARS:].split("\n")
     out: list[str] = []
     for n, line in enumerate(lines):
         if n and out and out[-1] != EOS_WORD:
