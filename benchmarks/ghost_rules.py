@@ -17,6 +17,7 @@ writer) under each rule, looking the candidates up, so many rules cost seconds:
   the writer typed past (the app's `GhostOptions.skip_passed`, `PassedWords`).
 
     python benchmarks/ghost_rules.py [--offset 60000] [--chars 4000] --json
+    python benchmarks/ghost_rules.py --set turn_weight=0,0.8 --set threshold=0.2 ...
 
 Without adaptation (the candidates depend only on the text before each
 position). The default span is development text of scenario 1's held-out prose,
@@ -134,6 +135,9 @@ def main() -> None:
     parser.add_argument("--word-weight", type=float, nargs="+",
                         default=[GhostOptions().word_lstm_weight],
                         help="the word LSTM's weight(s) in the memory part")
+    parser.add_argument("--set", action="append", default=[], metavar="FIELD=V,V",
+                        help="a GhostOptions field's value(s), e.g. turn_weight=0,0.8 "
+                             "(each: all rules)")
     parser.add_argument("--word-candidates", type=int,
                         default=GhostOptions().word_candidates,
                         help="the word LSTM's candidates scored per step")
@@ -158,17 +162,24 @@ def main() -> None:
 
     base = typed(trigram.ghost)
     rows = [{"rule": "trigram", **base, "ratio": 1.0}]
-    for weight, words in itertools.product(args.lstm_weight, args.word_weight):
+    fields = [(name, [type(getattr(GhostOptions(), name))(float(v))
+                      for v in values.split(",")])
+              for name, values in (item.split("=", 1) for item in args.set)]
+    for weight, words, *values in itertools.product(
+            args.lstm_weight, args.word_weight, *(v for _, v in fields)):
         chars = {} if weight is None else dict(lstm_weight=weight,
                                                 lstm_weight_with_words=weight)
+        chosen = dict(zip((name for name, _ in fields), values))
         table = collect(store, model, text, start, end, context_from,
                         GhostOptions(word_lstm_weight=words,
-                                     word_candidates=args.word_candidates, **chars))
+                                     word_candidates=args.word_candidates,
+                                     **chars, **chosen))
         for name, make in RULES.items():
             def ghost_at(context: str, pick=make(), table=table) -> str:
                 return pick(context, *table[context_from + len(context) - start])
             got = typed(ghost_at)
             rows.append({"rule": name, "lstm_weight": weight, "word_weight": words,
+                         **chosen,
                          **got, "ratio": round(got["ksr"] / base["ksr"], 3)})
     for row in rows:
         print(json.dumps(row) if args.json else

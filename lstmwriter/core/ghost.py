@@ -21,6 +21,13 @@ ghost goes on while the probability of all its words stays above a threshold,
 and is empty when even its first word is below it. A word the writer read and
 typed past (they typed a character of it instead of taking it) is not offered
 again for the same spot: the next best word is.
+
+At the start of a paragraph (after a blank line) the words just before say
+little; what comes next is often one of the words that began the document's
+earlier paragraphs, in their order: the speakers' names of a play or a
+script, taking turns. A third memory, of those first words only
+(`DocumentMemory` over the sequence of paragraph-first words), gets a share of
+the memory part there.
 """
 
 from __future__ import annotations
@@ -43,6 +50,9 @@ __all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
 _UNIT = re.compile(r"\W*\w+")
 _TRAILING_WORD = re.compile(r"\w+\Z")
 _MAX_SEP = 4  # characters of punctuation and space before a word
+# a paragraph's first word: after a blank line, and any spaces, quotes or brackets
+_PARAGRAPH_WORD = re.compile(r"\n[^\S\n]*\n\s*[^\w\s]*(\w+)")
+_PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n\s*[^\w\s]*\Z")
 
 
 def keystrokes_saved(unit: str) -> float:
@@ -76,6 +86,7 @@ class GhostOptions:
     beam: int = 1  # LSTM hypotheses searched (0: only score the memory's words)
     candidates: int = 3  # memory candidates scored per step
     word_candidates: int = 1  # the word LSTM's candidates scored per step (3: the same)
+    turn_weight: float = 0.8  # of the paragraph-first words at a paragraph's start
     max_chars: int = 24  # characters one unit may take
     skip_passed: bool = True  # a word typed past is not offered again there
 
@@ -83,7 +94,8 @@ class GhostOptions:
         if not (0.0 <= self.threshold <= 1.0 and 0.0 <= self.lstm_weight <= 1.0
                 and 0.0 <= self.document_weight <= 1.0
                 and 0.0 <= self.word_lstm_weight <= 1.0
-                and 0.0 <= self.lstm_weight_with_words <= 1.0):
+                and 0.0 <= self.lstm_weight_with_words <= 1.0
+                and 0.0 <= self.turn_weight <= 1.0):
             raise ValueError("ghost weights and threshold must be in [0, 1]")
         if min(self.max_words, self.candidates, self.max_chars) < 1 \
                 or min(self.beam, self.word_candidates) < 0:
@@ -158,6 +170,7 @@ class GhostPredictor:
         self.options = options or GhostOptions()
         self.document = DocumentMemory()
         self._document_text = ""  # the text the document memory has read
+        self.turns = DocumentMemory()  # the document's paragraph-first words
         self.passed = PassedWords()
         tokenizer = sampler.loaded.tokenizer
         self._char = tokenizer.level == "char"
@@ -248,11 +261,13 @@ class GhostPredictor:
     def _update_document(self, text: str, prefix: str) -> None:
         """The document memory holds the words before the half-typed one: read
         only what was appended since the last call (it ends between words)."""
-        closed = text[:len(text) - len(prefix)]
-        if closed.startswith(self._document_text):
-            self.document.extend(words_of(closed[len(self._document_text):]))
+        closed, read = text[:len(text) - len(prefix)], self._document_text
+        if closed.startswith(read):
+            self.document.extend(words_of(closed[len(read):]))
+            self.turns.extend(_paragraph_words(closed, len(read)))
         else:
             self.document.set_words(words_of(closed))
+            self.turns.set_words(_paragraph_words(closed, 0))
         self._document_text = closed
 
     def _known(self, word: str) -> bool:
@@ -269,11 +284,12 @@ class GhostPredictor:
         words = history[self._context_len:]
         return words if all(w in self.words for w in words) else None
 
-    def _memory_probs(self, words: list[str], history: list[str], prefix: str
-                      ) -> np.ndarray:
+    def _memory_probs(self, words: list[str], history: list[str], prefix: str,
+                      turn: bool = False) -> np.ndarray:
         """P_memory(word | history, prefix): the corpus's and the document's
         memories mixed (the document's share grows with its length), each only
-        where it knows a word with the prefix."""
+        where it knows a word with the prefix; `turn`: the word starts a
+        paragraph, and the paragraph-first words have a share."""
         parts = []
         if self.memory is not None and self.memory.has_prefix(prefix):
             parts.append((1.0, self.memory.prob(words, history, prefix)))
@@ -288,11 +304,16 @@ class GhostPredictor:
             share = self.options.word_lstm_weight if parts else 1.0
             lstm = self.words.prob(words, extension, prefix)
             parts = [(w * (1.0 - share), p) for w, p in parts] + [(share, lstm)]
+        if turn and self.turns.has_prefix(prefix):
+            share = self.options.turn_weight if parts else 1.0
+            turns = self.turns.prob(words, self.turns.words, prefix)
+            parts = [(w * (1.0 - share), p) for w, p in parts] + [(share, turns)]
         if not parts:
             return np.zeros(len(words))
         return sum(w * p for w, p in parts)
 
-    def _memory_candidates(self, history: list[str], prefix: str) -> list[str]:
+    def _memory_candidates(self, history: list[str], prefix: str,
+                           turn: bool = False) -> list[str]:
         k = self.options.candidates
         words: list[str] = []
         if self.memory is not None:
@@ -302,6 +323,10 @@ class GhostPredictor:
         if extension is not None:
             words += self.words.candidates(extension, prefix,
                                            self.options.word_candidates)
+        if turn and self.options.turn_weight > 0:
+            turns = self.turns.words
+            recent = [w for w in reversed(turns[-16:]) if w.startswith(prefix)]
+            words += self.turns.candidates(turns, prefix, k) + recent[:k]
         return [w for w in dict.fromkeys(words) if w != prefix or not prefix]
 
     def _best_unit(self, state: _State, prefix: str, history: list[str], text: str,
@@ -355,25 +380,28 @@ class GhostPredictor:
                   else opts.lstm_weight) if has_memory else 1.0
         probs: dict[str, float] = {}
         p_end = 1.0  # P(the half-typed word is complete), mixed
+        turn = _starts_paragraph(text[:len(text) - len(prefix)])
         if prefix:
-            for word in self._memory_candidates(history, prefix):
+            for word in self._memory_candidates(history, prefix, turn):
                 if word.startswith(prefix):
                     cands.setdefault(word[len(prefix):], ("completion", word))
             comp = [u for u, (kind, _) in cands.items() if kind == "completion"]
             lstm = self._lstm_probs(state, comp, scored)
             mem = self._memory_probs([prefix] + [cands[u][1] for u in comp], history,
-                                     prefix)
+                                     prefix, turn)
             w = weight if mem.sum() > 0 else 1.0
             p_end = w * math.exp(logp_end) + (1 - w) * mem[0]
             probs.update(zip(comp, w * lstm + (1 - w) * mem[1:]))
         if p_end >= max(floor, 1e-12):
             next_history = history + [prefix] if prefix else history
-            for word in self._memory_candidates(next_history, ""):
+            turn = _starts_paragraph(text + sep)
+            for word in self._memory_candidates(next_history, "", turn):
                 cands.setdefault(sep + word, ("next", word))
             nxt = [u for u, (kind, _) in cands.items() if kind == "next"]
             if nxt:
                 lstm = self._lstm_probs(state, nxt, scored)
-                mem = self._memory_probs([cands[u][1] for u in nxt], next_history, "")
+                mem = self._memory_probs([cands[u][1] for u in nxt], next_history, "",
+                                         turn)
                 w = weight if mem.sum() > 0 else 1.0
                 p_lstm_end = math.exp(logp_end)
                 p_sep = math.exp(self._separator_logp(state, sep) - logp_end)
@@ -526,6 +554,17 @@ class GhostPredictor:
             if total < self.options.threshold:
                 return
             yield piece, total
+
+
+def _paragraph_words(text: str, since: int) -> list[str]:
+    """The first words of the paragraphs of `text` that begin at `since` or later."""
+    return [m.group(1) for m in _PARAGRAPH_WORD.finditer(text, max(0, since - 64))
+            if m.start(1) >= since]
+
+
+def _starts_paragraph(before: str) -> bool:
+    """Whether a word after `before` would begin a paragraph (after a blank line)."""
+    return _PARAGRAPH_END.search(before, max(0, len(before) - 64)) is not None
 
 
 def _nonword(text: str) -> str:

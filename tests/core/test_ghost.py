@@ -192,6 +192,39 @@ def test_the_documents_own_words_complete_a_half_typed_word(trained):
     assert ghost.predict()[0].startswith("lon")
 
 
+def _play(*names: str) -> str:
+    lines = ["The storm came.", "The sailors waited by the boats.", "And the captain?",
+             "They walked to the harbour.", "The boats."]
+    return "".join(f"{names[i % len(names)]}:\n{line}\n\n"
+                   for i, line in enumerate(lines * 2))
+
+
+@pytest.fixture(scope="module")
+def play_model(tmp_path_factory):
+    """A tiny model of a play whose speakers are not the test's, and take turns
+    in no set order."""
+    root = tmp_path_factory.mktemp("play")
+    (root / "corpus").mkdir()
+    cast = ["ALONSO", "MIRANDA", "PROSPERO", "CALIBAN", "STEPHANO", "TRINCULO"]
+    play = "".join(_play(*(cast[(i + j) % 6] for j in range(i % 3 + 2)))
+                   for i in range(24))
+    (root / "corpus" / "play.txt").write_text(play, encoding="utf-8")
+    Trainer(tiny_job(root / "corpus", root / "play", epochs=3,
+                     learning_rate=2e-2)).run()
+    return root / "play"
+
+
+def test_at_a_paragraph_start_the_speaker_whose_turn_it_is(play_model):
+    sampler, ghost = _predictor(play_model, threshold=0.0)
+    scene = _play("GONZALO", "FERDINAND")  # ends after FERDINAND's line
+    assert _first(sampler, ghost, scene) == "GONZALO"
+    assert _first(sampler, ghost, scene + "GONZALO:\nYes.\n\n") == "FERDINAND"
+    renamed = scene.replace("GONZALO", "ARIEL")  # an edit: read again
+    assert _first(sampler, ghost, renamed) == "ARIEL"
+    _, plain = _predictor(play_model, threshold=0.0, turn_weight=0.0)
+    assert _first(sampler, plain, scene) != "GONZALO"  # "boats" says nothing
+
+
 def _first(sampler, ghost, context, read=True):
     sampler.set_context(context)
     return next(ghost.units(read), ("", 0.0))[0]
