@@ -1,6 +1,7 @@
 """Screenshots of the best guess as grey text, at 1600x1000 and 1024x700, and
 a few words on, with the pane's "Grey text" at "balanced" and at "more"
-(ghost-balanced-1024.png, ghost-more-1024.png).
+(ghost-balanced-1024.png, ghost-more-1024.png); then a scene of a play, where
+after a speech it offers the speaker whose turn it is (ghost-play-1024.png).
 
     xvfb-run -a -s "-screen 0 1600x1000x24" python \
         docs/screenshots/make_ghost_screenshots.py [OUT_DIR]
@@ -15,7 +16,7 @@ import sys
 import time
 from pathlib import Path
 
-from PySide6.QtCore import QEventLoop
+from PySide6.QtCore import QEventLoop, Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
@@ -25,6 +26,12 @@ TEXT = ("It was a fine morning in early spring, and Elizabeth walked out alone "
         "and the larks were singing over the fields. She had not gone far before "
         "she saw Mr. Darcy coming towards her, and he said, \"Good morning, Miss Eliz")
 MORE_TEXT = "abeth. I"
+PLAY = ("SELINA:\nYou are late again, and the tea is cold.\n\n"
+        "MARCUS:\nThe train stopped at every village on the line.\n\n"
+        "SELINA:\nIt always does, and you always blame it.\n\n"
+        "MARCUS:\nWould you rather I blamed the weather?\n\n"
+        "SELINA:\nI would rather you came home on time.\n\n"
+        "MARCUS:\nThen I shall walk next Tuesday.\n\n")
 
 
 def pump(app: QApplication, seconds: float, until=None) -> bool:
@@ -68,6 +75,11 @@ def main() -> int:
     selector = window.pane.ghost_amount
     selector.setCurrentIndex(selector.findData("more"))
     shoot(app, window, out / "ghost-more-1024.png")
+    selector.setCurrentIndex(selector.findData("balanced"))
+    window.editor.selectAll()
+    window.editor.insertPlainText(PLAY[:-1])
+    QTest.keyClick(window.editor, Qt.Key.Key_Return)  # typed: the blank line
+    shoot(app, window, out / "ghost-play-1024.png")
     window.close()
     return 0
 

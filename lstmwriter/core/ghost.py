@@ -73,11 +73,11 @@ class GhostOptions:
 
     # show a word only while P(all words so far) >= this (GHOST_AMOUNTS)
     threshold: float = GHOST_AMOUNTS[DEFAULT_GHOST_AMOUNT]
-    # Chosen on development text (benchmarks/ghost_rules.py, RESULTS.md): a half
+    # Chosen on development text (benchmarks/ghost_rules.py, RESULTS.md): a large
     # share for the memories sharpens the probabilities, so at the same 50%+
     # precision more positions get a ghost.
-    lstm_weight: float = 0.5  # of the LSTM in the mixture with the memories
-    document_weight: float = 0.3  # of the document in the memory part (grown in)
+    lstm_weight: float = 0.4  # of the LSTM in the mixture with the memories
+    document_weight: float = 0.5  # of the document in the memory part (grown in)
     document_words: int = 300  # words of document after which it has half its weight
     word_lstm_weight: float = 0.6  # of the word LSTM (if any) in the memory part
     lstm_weight_with_words: float = 0.3  # lstm_weight, when there is a word LSTM
