@@ -290,24 +290,21 @@ class GhostPredictor:
         memories mixed (the document's share grows with its length), each only
         where it knows a word with the prefix; `turn`: the word starts a
         paragraph, and the paragraph-first words have a share."""
-        parts = []
+        parts: list[tuple[float, np.ndarray]] = []
         if self.memory is not None and self.memory.has_prefix(prefix):
             parts.append((1.0, self.memory.prob(words, history, prefix)))
         n = len(self.document)
         if n and self.document.has_prefix(prefix):
             share = self.options.document_weight * n / (n + self.options.document_words)
-            doc = self.document.prob(words, history, prefix)
-            parts = [(1.0 - share, p) for _, p in parts] + [(share if parts else 1.0,
-                                                             doc)]
+            parts = _with_share(parts, share,
+                                self.document.prob(words, history, prefix))
         extension = self._extension(history)
         if extension is not None and self.words.has_prefix(prefix):
-            share = self.options.word_lstm_weight if parts else 1.0
-            lstm = self.words.prob(words, extension, prefix)
-            parts = [(w * (1.0 - share), p) for w, p in parts] + [(share, lstm)]
+            parts = _with_share(parts, self.options.word_lstm_weight,
+                                self.words.prob(words, extension, prefix))
         if turn and self.turns.has_prefix(prefix):
-            share = self.options.turn_weight if parts else 1.0
-            turns = self.turns.prob(words, self.turns.words, prefix)
-            parts = [(w * (1.0 - share), p) for w, p in parts] + [(share, turns)]
+            parts = _with_share(parts, self.options.turn_weight,
+                                self.turns.prob(words, self.turns.words, prefix))
         if not parts:
             return np.zeros(len(words))
         return sum(w * p for w, p in parts)
@@ -554,6 +551,15 @@ class GhostPredictor:
             if total < self.options.threshold:
                 return
             yield piece, total
+
+
+def _with_share(parts: list[tuple[float, np.ndarray]], share: float,
+                probs: np.ndarray) -> list[tuple[float, np.ndarray]]:
+    """Weighted parts of a mixture with `probs` added at `share` (the others
+    scaled to the rest), or alone at 1 when there are no others."""
+    if not parts:
+        return [(1.0, probs)]
+    return [(w * (1.0 - share), p) for w, p in parts] + [(share, probs)]
 
 
 def _paragraph_words(text: str, since: int) -> list[str]:

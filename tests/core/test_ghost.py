@@ -221,8 +221,8 @@ def test_at_a_paragraph_start_the_speaker_whose_turn_it_is(play_model):
     assert _first(sampler, ghost, scene + "GONZALO:\nYes.\n\n") == "FERDINAND"
     renamed = scene.replace("GONZALO", "ARIEL")  # an edit: read again
     assert _first(sampler, ghost, renamed) == "ARIEL"
-    _, plain = _predictor(play_model, threshold=0.0, turn_weight=0.0)
-    assert _first(sampler, plain, scene) != "GONZALO"  # "boats" says nothing
+    plain_sampler, plain = _predictor(play_model, threshold=0.0, turn_weight=0.0)
+    assert _first(plain_sampler, plain, scene) != "GONZALO"  # "boats" says nothing
 
 
 def _first(sampler, ghost, context, read=True):
