@@ -17,7 +17,7 @@ writer) under each rule, looking the candidates up, so many rules cost seconds:
   the writer typed past (the app's `GhostOptions.skip_passed`, `PassedWords`).
 
     python benchmarks/ghost_rules.py [--offset 60000] [--chars 4000] --json
-    python benchmarks/ghost_rules.py --set turn_weight=0,0.8 --set document_weight=0.3,0.5
+    python benchmarks/ghost_rules.py --set turn_weight=0,0.8 --set lstm_weight=0.4,0.5
 
 Without adaptation (the candidates depend only on the text before each
 position). The default span is development text of scenario 1's held-out prose,
