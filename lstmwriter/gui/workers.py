@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from enum import Enum
 from pathlib import Path
@@ -415,37 +415,56 @@ class SampleWorker(QObject):
 
     @Slot(object)
     def suggest(self, request: SuggestRequest) -> None:
-        """Emit the best guess unit by unit, then stream the alternatives for
-        `request` in batches (~updates_per_s)."""
+        """Emit the best guess's first unit, then the alternatives for `request` in
+        batches (~updates_per_s), the rest of the best guess once their first batch
+        is out (so neither waits for all of the other)."""
         if request.cancel.is_set():
             return  # a newer keystroke came in while this one waited
         if self._sampler is None:
             self.request_done.emit(request.request_id, "failed")
             return
         outcome = "done"
+        best = None
         try:
             self._sampler.set_context(request.text)
-            self._emit_best(request)
-            self._stream_alternatives(request)
+            best = self._best_units(request)
+            self._emit_best(request, best, first_only=True)
+            self._stream_alternatives(request, lambda: self._emit_best(request, best))
+            self._emit_best(request, best)
             if request.cancel.is_set():
                 outcome = "cancelled"
         except Exception:
             log.exception("suggestion failed")
             outcome = "failed"
+        finally:
+            if best is not None:
+                best.close()
         self.request_done.emit(request.request_id, outcome)
 
-    def _emit_best(self, request: SuggestRequest) -> None:
+    def _best_units(self, request: SuggestRequest) -> Iterator[tuple[str, float]]:
         if request.ghost_threshold != self._ghost.options.threshold:
             self._ghost.options = replace(self._ghost.options,
                                           threshold=request.ghost_threshold)
-        for piece, _probability in self._ghost.units(request.ghost_read):
+        return self._ghost.units(request.ghost_read)
+
+    def _emit_best(self, request: SuggestRequest,
+                   units: Iterator[tuple[str, float]], first_only: bool = False
+                   ) -> None:
+        """Emit the best guess's next unit (`first_only`) or all that are left."""
+        if request.cancel.is_set():
+            return
+        for piece, _probability in units:
             if request.cancel.is_set():
                 return
             self.ghost_ready.emit(request.request_id, piece)
+            if first_only:
+                return
 
-    def _stream_alternatives(self, request: SuggestRequest) -> None:
+    def _stream_alternatives(self, request: SuggestRequest,
+                             after_first: Callable[[], None]) -> None:
         pending: list[str] = []
         last_emit = 0.0  # the first step goes out at once
+        first = True
         for pieces in self._sampler.stream(request.options, request.cancel):
             if request.cancel.is_set():
                 return
@@ -457,6 +476,9 @@ class SampleWorker(QObject):
             if now - last_emit >= self._interval:
                 self.chunk_ready.emit(request.request_id, pending)
                 pending, last_emit = [], now
+                if first:
+                    first = False
+                    after_first()
         if any(pending) and not request.cancel.is_set():
             self.chunk_ready.emit(request.request_id, pending)
 

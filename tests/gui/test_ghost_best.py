@@ -98,6 +98,26 @@ def test_keys_take_the_best_guess(qtbot, low_threshold, window_with_model):
     assert w.editor.toPlainText() == context + word + " and the words come " + ghost
 
 
+def test_the_pane_does_not_wait_for_the_whole_best_guess(qtbot, low_threshold,
+                                                        window_with_model):
+    """The worker sends the best guess's first word, then the alternatives' first
+    batch, then the rest of the best guess: each shows as soon as it can."""
+    w = window_with_model
+    events: list[tuple[str, int]] = []
+    worker = w.suggestions.sample_worker
+    worker.ghost_ready.connect(lambda rid, piece: events.append(("best", rid)))
+    worker.chunk_ready.connect(lambda rid, pieces: events.append(("pane", rid)))
+    context = "The quick brown "
+    type_text(qtbot, w, context)
+    wait_for_suggestions(qtbot, w)
+    ghost = w.editor.ghost_text()
+    assert ghost == best_guess(context, low_threshold)  # all of it, in order
+    last = max(rid for _, rid in events)
+    kinds = [kind for kind, rid in events if rid == last]
+    assert kinds.count("best") >= 2, "a best guess of several words"
+    assert kinds[:3] == ["best", "pane", "best"]
+
+
 def test_no_ghost_when_unsure_but_alternatives_listed(qtbot, monkeypatch, make_window,
                                                       tiny_model):
     monkeypatch.setitem(GHOST_AMOUNTS, "balanced", 1.0)
