@@ -211,7 +211,7 @@ def bits_per_char(store: ModelStore, name: str, text: str, start: int, end: int,
     """LSTM bits per character over text[start:end] (and over [split:end]), reading
     the document from its start in chunks, with dynamic evaluation if `adapt`."""
     loaded = store.load(name)
-    adapter = DocumentAdapter(loaded, learning_rate=None if adapt else 0.0)
+    adapter = DocumentAdapter(loaded, learning_rates=None if adapt else (0.0,))
     losses = adapter.score_text(text[:end])  # nats per character position
     whole = float(np.mean(losses[start:end])) / np.log(2)
     late = float(np.mean(losses[split:end])) / np.log(2) if split else whole

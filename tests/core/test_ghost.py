@@ -282,11 +282,30 @@ def test_adaptation_changes_only_its_copy(trained):
 def test_adaptation_lowers_the_loss_of_a_repeated_text(trained):
     loaded = load_model_dir(trained)
     text = "Zebulon rowed the boats to Quimper. " * 12
-    static = DocumentAdapter(loaded, learning_rate=0.0, chunk=32).score_text(text)
-    dynamic = DocumentAdapter(loaded, learning_rate=0.3, chunk=32).score_text(text)
+    static = DocumentAdapter(loaded, learning_rates=[0.0], chunk=32).score_text(text)
+    dynamic = DocumentAdapter(loaded, chunk=32).score_text(text)
     half = len(text) // 2
     assert np.allclose(static[:32], dynamic[:32], atol=1e-5)  # scored before any step
     assert dynamic[half:].mean() < static[half:].mean()
+
+
+def test_the_step_size_in_use_is_the_one_that_predicted_best(trained):
+    """Copies learn side by side; the one whose recent predictions of the
+    document were best is used, so a step size that only hurts is left alone."""
+    loaded = load_model_dir(trained)
+    new_names = "Zebulon rowed the boats to Quimper. " * 12
+    helpful = DocumentAdapter(loaded, learning_rates=[0.0, 3e-3], chunk=32)
+    helpful.observe(new_names)
+    assert helpful.learning_rate == 3e-3
+    known = TEXT[:600]  # what the model was trained on: big steps only hurt
+    wild = DocumentAdapter(loaded, learning_rates=[0.0, 1.0], chunk=32)
+    picked = wild.score_text(known)
+    assert wild.learning_rate == 0.0
+    trained_weights = loaded.model.state_dict()
+    assert all(np.array_equal(v, trained_weights[k].numpy())
+               for k, v in wild.weights().items())
+    alone = DocumentAdapter(loaded, learning_rates=[1.0], chunk=32).score_text(known)
+    assert picked[300:].mean() < alone[300:].mean()
 
 
 def test_the_sampler_takes_adapted_weights_and_keeps_its_state(trained):
@@ -294,7 +313,7 @@ def test_the_sampler_takes_adapted_weights_and_keeps_its_state(trained):
     sampler = Sampler(loaded)
     sampler.set_context("The captain walked")
     h_before = sampler.state()[0]
-    adapter = DocumentAdapter(loaded, learning_rate=1.0, chunk=16)
+    adapter = DocumentAdapter(loaded, learning_rates=[0.01], chunk=16)
     adapter.observe("Zebulon rowed the boats. " * 4)
     sampler.update_weights(adapter.weights())
     assert np.array_equal(sampler.state()[0], h_before)
