@@ -96,6 +96,21 @@ class DocumentController(QObject):
         self._autosave_timer.setInterval(AUTOSAVE_MS)
         self._autosave_timer.timeout.connect(self.autosave_now)
 
+    @property
+    def recovery_written(self) -> bool:
+        """Whether this session has written its recovery copy at least once."""
+        return self._recovery_written
+
+    @property
+    def saving(self) -> bool:
+        """Whether a save is still being written."""
+        return bool(self._saving)
+
+    @property
+    def orphans(self) -> tuple[RecoveredText, ...]:
+        """The texts crashed sessions left, as offered at start."""
+        return tuple(self._orphans)
+
     def start(self) -> None:
         """Offer what crashed sessions left, then keep the recovery copy."""
         self._orphans = self.recovery.orphans()

@@ -329,6 +329,12 @@ class SuggestionController(QObject):
         if self._adapting and not self._adapt_timer.isActive():
             self._adapt_timer.start()
 
+    @property
+    def request(self) -> SuggestRequest | None:
+        """The suggestion request in flight or last made for the text (None once
+        cancelled or before the first)."""
+        return self._request
+
     @Slot()
     def _on_editor_dismissed(self) -> None:
         self._cancel_request()

@@ -100,10 +100,10 @@ def wait_for_suggestions(qtbot, window, count: int | None = None, done: bool = T
     alternatives and, with `done`, the request has finished streaming."""
     count = count or window.pane.count.value()
     settle(qtbot, window)
-    assert window.suggestions._request is not None, "no suggestion request was made"
+    assert window.suggestions.request is not None, "no suggestion request was made"
 
     def ready() -> bool:
-        request = window.suggestions._request  # the latest (a model load asks again)
+        request = window.suggestions.request  # the latest (a model load asks again)
         shown = window.pane.list.count() == count and all(
             window.pane.list.item(i).text() for i in range(count))
         finished = request is not None and \

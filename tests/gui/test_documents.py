@@ -132,7 +132,7 @@ def test_kill_9_while_typing_loses_at_most_5_seconds(qtbot, make_window, tmp_pat
     w = make_window()
     w.show()
     assert w.recovery_bar.isVisible()
-    offered = w.documents._orphans[0].text
+    offered = w.documents.orphans[0].text
     expected = "".join(f"w{i} " for i in range(must_keep + 1))
     assert offered.startswith(expected), (must_keep, offered[-40:])
     w.recovery_bar.findChild(QPushButton, "restoreButton").click()

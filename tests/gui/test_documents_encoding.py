@@ -177,7 +177,7 @@ def test_a_restored_copy_saves_in_its_file_encoding(qtbot, make_window, tmp_path
     open_in(qtbot, first, path)
     type_at_end(first, "à bientôt\n")
     first.documents.autosave_now()
-    qtbot.waitUntil(lambda: first.documents._recovery_written, timeout=10_000)
+    qtbot.waitUntil(lambda: first.documents.recovery_written, timeout=10_000)
     record = json.loads(first.documents.recovery.file.read_text(encoding="utf-8"))
     assert TextFormat.from_dict(record["file_format"]) == \
         TextFormat("cp1252", False, "\r\n")

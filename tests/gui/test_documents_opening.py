@@ -94,7 +94,7 @@ def test_a_pending_open_keeps_the_document_saveable_and_never_changes_its_file(
     assert "slow.txt" in opening_bar(w).findChild(QLabel, "openingLabel").text()
 
     w.documents.autosave_now()  # recovery copies are still written
-    qtbot.waitUntil(lambda: w.documents._recovery_written, timeout=5000)
+    qtbot.waitUntil(lambda: w.documents.recovery_written, timeout=5000)
     copy = json.loads(w.documents.recovery.file.read_text(encoding="utf-8"))
     assert copy["text"] == edited and copy["document_path"] == str(a)
     with qtbot.waitSignal(w.documents.document_saved, timeout=5000):
@@ -148,7 +148,7 @@ def test_a_save_still_in_flight_when_an_open_completes_leaves_the_new_file_alone
         open_and_wait(qtbot, w, b)  # the read does not wait for the save
     finally:
         gate.set()
-    qtbot.waitUntil(lambda: not w.documents._saving, timeout=10_000)
+    qtbot.waitUntil(lambda: not w.documents.saving, timeout=10_000)
     assert a.read_text(encoding="utf-8") == A_TEXT + "typed"
     assert w.documents.path == str(b) and w.windowTitle().startswith("B.txt")
     assert w.editor.document_text() == "content of B"

@@ -68,7 +68,7 @@ def test_running_and_cleanly_closed_sessions_are_not_orphans(qtbot, make_window)
     first = make_window()
     first.editor.insertPlainText("still open in another window")
     first.documents.autosave_now()
-    qtbot.waitUntil(lambda: first.documents._recovery_written, timeout=10_000)
+    qtbot.waitUntil(lambda: first.documents.recovery_written, timeout=10_000)
     second = make_window()  # the first one is alive: its copy is not an orphan
     assert second.recovery_bar.isHidden()
     first.editor.document().setModified(False)

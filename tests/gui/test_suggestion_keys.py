@@ -105,10 +105,10 @@ def test_new_keystroke_cancels_the_stale_generation(qtbot, window_with_model):
         lambda rid, pieces: chunks.setdefault(rid, []).append(list(pieces)))
     type_text(qtbot, w, "A writer writes")
     settle(qtbot, w)
-    first = w.suggestions._request
+    first = w.suggestions.request
     qtbot.keyClicks(w.editor, " e")
     settle(qtbot, w)
-    latest = w.suggestions._request
+    latest = w.suggestions.request
     assert first.cancel.is_set() and not latest.cancel.is_set()
     wait_for_suggestions(qtbot, w)
     # Only the latest request's chunks are on show; stale ones were dropped.
