@@ -159,11 +159,11 @@ class DocumentAdapter:
         """Every copy predicts, then learns from, one chunk; returns the losses of
         the copy that was in use, and puts the best one now in use."""
         self.steps += 1
-        used = self._best
-        losses = {id(c): c.learn(ids, self._trained, self.steps, self.decay)
-                  for c in self._copies}
+        used = self._copies.index(self._best)
+        losses = [c.learn(ids, self._trained, self.steps, self.decay)
+                  for c in self._copies]
         self._best = min(self._copies, key=lambda c: c.loss)
-        return losses[id(used)]
+        return losses[used]
 
     def _rewind(self, common: int) -> None:
         """Forget having read past `common` characters, back to a chunk boundary;

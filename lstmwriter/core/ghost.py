@@ -50,9 +50,11 @@ __all__ = ["GhostOptions", "GhostPredictor", "PassedWords", "first_unit",
 _UNIT = re.compile(r"\W*\w+")
 _TRAILING_WORD = re.compile(r"\w+\Z")
 _MAX_SEP = 4  # characters of punctuation and space before a word
-# a paragraph's first word: after a blank line, and any spaces, quotes or brackets
-_PARAGRAPH_WORD = re.compile(r"\n[^\S\n]*\n\s*[^\w\s]*(\w+)")
-_PARAGRAPH_END = re.compile(r"\n[^\S\n]*\n\s*[^\w\s]*\Z")
+# where a paragraph's first word starts: after a blank line, and any spaces,
+# quotes or brackets
+_PARAGRAPH_LEAD = r"\n[^\S\n]*\n\s*[^\w\s]*"
+_PARAGRAPH_WORD = re.compile(_PARAGRAPH_LEAD + r"(\w+)")
+_PARAGRAPH_END = re.compile(_PARAGRAPH_LEAD + r"\Z")
 
 
 def keystrokes_saved(unit: str) -> float:
