@@ -20,6 +20,7 @@ import torch
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -56,6 +57,9 @@ COUNT_WORDS_MAX_CHARS = 2_000_000  # above: characters only (~1 s per 2 M to cou
 
 class MainWindow(QMainWindow):
     """Editor, suggestion pane, training dock, model selector and status bar."""
+
+    # the status bar while a close waits for the training to save its model
+    SAVING_AT_CLOSE = "Stopping the training and saving its model…"
 
     def __init__(self, store: ModelStore | None = None) -> None:
         super().__init__()
@@ -413,8 +417,21 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._save_settings()
-        self.shutdown()
+        if self.training_controller.running:  # the wait below may take seconds
+            self._show_busy(self.SAVING_AT_CLOSE)
+        try:
+            self.shutdown()
+        finally:
+            if QApplication.overrideCursor() is not None:
+                QApplication.restoreOverrideCursor()
         event.accept()
+
+    def _show_busy(self, message: str) -> None:
+        """Say what the window waits for, before a wait that blocks its event loop:
+        the message is painted now and the pointer shows that it is busy."""
+        self.show_status(message, 0)
+        self.statusBar().repaint()
+        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel, quit and wait for every worker (training saves its model)."""

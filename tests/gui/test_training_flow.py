@@ -103,3 +103,36 @@ def test_suggestions_can_follow_the_training_snapshot(
     assert w.suggestions.model_info.name == "tiny"
     qtbot.mouseClick(panel.stop_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
+
+
+def test_closing_while_training_says_it_waits_for_the_save(qtbot, make_window,
+                                                          tiny_corpus):
+    """The close waits for the training to save its model: the status bar says so,
+    painted before the wait, with a busy pointer that is gone afterwards."""
+    from PySide6.QtWidgets import QApplication
+
+    from lstmwriter.core.store import ModelStore
+
+    w = make_window()
+    w.show()
+    panel = w.training
+    panel.set_corpus(str(tiny_corpus))
+    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
+    panel.set_field("rnn_size", 16)
+    panel.set_field("epochs", 10_000)
+    panel.name_edit.setText("closing")
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
+    seen = {}
+    shutdown = w.shutdown
+
+    def watched_shutdown(*args):
+        seen["message"] = w.statusBar().currentMessage()
+        seen["busy"] = QApplication.overrideCursor() is not None
+        shutdown(*args)
+
+    w.shutdown = watched_shutdown
+    assert w.close()
+    assert seen == {"message": w.SAVING_AT_CLOSE, "busy": True}
+    assert QApplication.overrideCursor() is None
+    assert (ModelStore().root / "closing" / "config.json").is_file()
