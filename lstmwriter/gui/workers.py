@@ -77,9 +77,15 @@ class WorkerThreads(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._running: dict[QThread, QObject] = {}
+        self._stopped = False  # stop_all was called: the window is closing
 
-    def start(self, worker: QObject, name: str) -> QThread:
-        """Move `worker` (with `run`, `finished`, `request_stop`) to a new thread."""
+    def start(self, worker: QObject, name: str) -> QThread | None:
+        """Move `worker` (with `run`, `finished`, `request_stop`) to a new thread;
+        after `stop_all`, start nothing (None): a queued signal delivered as the
+        window closes, such as the end of a run, must not leave a thread behind."""
+        if self._stopped:
+            log.info("not starting %s: the window is closing", name)
+            return None
         thread = QThread()
         thread.setObjectName(name)
         worker.moveToThread(thread)
@@ -102,7 +108,9 @@ class WorkerThreads(QObject):
         return bool(self._running)
 
     def stop_all(self, timeout_ms: int = 10_000) -> bool:
-        """Ask every worker to stop, then wait; True if all threads ended."""
+        """Ask every worker to stop, then wait; True if all threads ended. No
+        worker starts after this."""
+        self._stopped = True
         for thread, worker in list(self._running.items()):
             worker.request_stop()
             thread.quit()

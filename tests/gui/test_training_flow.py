@@ -108,7 +108,8 @@ def test_suggestions_can_follow_the_training_snapshot(
 def test_closing_while_training_says_it_waits_for_the_save(qtbot, make_window,
                                                           tiny_corpus):
     """The close waits for the training to save its model: the status bar says so,
-    painted before the wait, with a busy pointer that is gone afterwards."""
+    painted before the wait, with a busy pointer that is gone afterwards. The end
+    of the run, delivered after the close, starts no new thread."""
     from PySide6.QtWidgets import QApplication
 
     from lstmwriter.core.store import ModelStore
@@ -123,16 +124,24 @@ def test_closing_while_training_says_it_waits_for_the_save(qtbot, make_window,
     panel.name_edit.setText("closing")
     qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
     qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
-    seen = {}
-    shutdown = w.shutdown
+    seen, started = {}, []
+    shutdown, start = w.shutdown, w.threads.start
 
     def watched_shutdown(*args):
         seen["message"] = w.statusBar().currentMessage()
         seen["busy"] = QApplication.overrideCursor() is not None
         shutdown(*args)
 
-    w.shutdown = watched_shutdown
+    def watched_start(worker, name):
+        thread = start(worker, name)
+        if thread is not None:
+            started.append(name)
+        return thread
+
+    w.shutdown, w.threads.start = watched_shutdown, watched_start
     assert w.close()
     assert seen == {"message": w.SAVING_AT_CLOSE, "busy": True}
     assert QApplication.overrideCursor() is None
     assert (ModelStore().root / "closing" / "config.json").is_file()
+    qtbot.wait(200)  # the run's end, queued as the training thread ended
+    assert started == [] and not w.threads.busy()
