@@ -417,12 +417,13 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._save_settings()
-        if self.training_controller.running:  # the wait below may take seconds
+        saving = self.training_controller.running  # the wait may take seconds
+        if saving:
             self._show_busy(self.SAVING_AT_CLOSE)
         try:
             self.shutdown()
         finally:
-            if QApplication.overrideCursor() is not None:
+            if saving:
                 QApplication.restoreOverrideCursor()
         event.accept()
 
