@@ -61,15 +61,23 @@ def test_train_stop_load_suggest_accept_undo(qtbot, make_window, tiny_corpus):
     assert w.editor.toPlainText() == "The quick brown "
 
 
+def start_endless_run(qtbot, panel, corpus, name: str = "", snapshot: bool = False
+                      ) -> None:
+    """Click Train for a tiny char model on `corpus` that runs until stopped."""
+    panel.set_corpus(str(corpus))
+    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
+    panel.set_field("rnn_size", 16)
+    panel.set_field("epochs", 10_000)
+    panel.name_edit.setText(name)
+    panel.snapshot.setChecked(snapshot)
+    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+
+
 def test_pause_and_resume(qtbot, make_window, tiny_corpus):
     w = make_window()
     w.show()
     panel = w.training
-    panel.set_corpus(str(tiny_corpus))
-    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
-    panel.set_field("rnn_size", 16)
-    panel.set_field("epochs", 10_000)
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    start_endless_run(qtbot, panel, tiny_corpus)
     qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     assert panel.state == "paused" and panel.pause_button.text() == "Resume"
@@ -86,13 +94,7 @@ def test_suggestions_can_follow_the_training_snapshot(
         qtbot, window_with_model, tiny_corpus):
     w = window_with_model
     panel = w.training
-    panel.set_corpus(str(tiny_corpus))
-    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
-    panel.set_field("rnn_size", 16)
-    panel.set_field("epochs", 10_000)
-    panel.name_edit.setText("fresh")
-    panel.snapshot.setChecked(True)
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    start_endless_run(qtbot, panel, tiny_corpus, "fresh", snapshot=True)
     qtbot.waitUntil(lambda: w.suggestions.model_info.source is ModelSource.SNAPSHOT,
                     timeout=60_000)
     assert w.suggestions.model_info.name == "fresh"
@@ -117,12 +119,7 @@ def test_closing_while_training_says_it_waits_for_the_save(qtbot, make_window,
     w = make_window()
     w.show()
     panel = w.training
-    panel.set_corpus(str(tiny_corpus))
-    panel.preset.setCurrentIndex(panel.preset.findData("char-tiny"))
-    panel.set_field("rnn_size", 16)
-    panel.set_field("epochs", 10_000)
-    panel.name_edit.setText("closing")
-    qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
+    start_endless_run(qtbot, panel, tiny_corpus, "closing")
     qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
     seen, started = {}, []
     shutdown, start = w.shutdown, w.threads.start
