@@ -4,7 +4,8 @@
 corpus, saved beside the model as `memory.npz`) and gives interpolated
 absolute-discounting probabilities of the next word, optionally restricted to
 the words that start with a half-typed prefix. `DocumentMemory` does the same
-for the document being written, growing word by word as the writer types.
+for the document being written, growing word by word as the writer types, with
+a smaller discount: a phrase the writer used once is likely to come again.
 Words are runs of `\\w` characters, the same units the ghost text is accepted
 in, so "don't" is "don", "'", "t". Counts are case-sensitive (the writer's "The"
 at a sentence start is not their "the").
@@ -31,6 +32,9 @@ __all__ = ["MEMORY_FILE", "Candidates", "DocumentMemory", "MixedMemory", "WordMe
 MEMORY_FILE = "memory.npz"
 _WORD = re.compile(r"\w+")
 _DISCOUNT = 0.75
+# A document repeats its own phrases more than a corpus does: a smaller discount
+# trusts a phrase seen once or twice (tuned on development spans, RESULTS.md).
+_DOCUMENT_DISCOUNT = 0.5
 _FORMAT = 1
 _HIGH = "\U0010ffff"
 _PIECE = 1 << 16
@@ -356,10 +360,10 @@ class DocumentMemory:
             if not counts:
                 continue
             total = sum(counts.values())
-            gamma = _DISCOUNT * len(counts) / total
-            direct = np.array([max(counts.get(w, 0) - _DISCOUNT, 0.0) / total
+            gamma = _DOCUMENT_DISCOUNT * len(counts) / total
+            direct = np.array([max(counts.get(w, 0) - _DOCUMENT_DISCOUNT, 0.0) / total
                                if w.startswith(prefix) else 0.0 for w in words])
-            seen = sum(max(c - _DISCOUNT, 0.0) for w, c in counts.items()
+            seen = sum(max(c - _DOCUMENT_DISCOUNT, 0.0) for w, c in counts.items()
                        if w.startswith(prefix)) / total
             scores = direct + gamma * scores
             norm = seen + gamma * norm

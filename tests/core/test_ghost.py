@@ -99,6 +99,15 @@ def test_document_memory_follows_the_text():
     assert "Quentin" not in doc and len(doc) == 2
 
 
+def test_document_memory_expects_a_phrase_of_the_document_again():
+    doc = DocumentMemory()
+    doc.set_words(words_of("The lamp was lit. The door was open. The lamp was"))
+    history = ["lamp", "was"]
+    assert doc.candidates(history, "", 1) == ["lit"]
+    assert doc.prob(["lit"], history)[0] > 0.6  # 0.39 with the corpus's discount
+    assert np.isclose(doc.prob(sorted(set(doc.words)), history).sum(), 1.0)
+
+
 def test_training_saves_the_memory_of_its_corpus(trained):
     memory = load_memory(trained)
     assert memory is not None and "captain" in memory and "harbour" in memory
