@@ -20,7 +20,6 @@ import torch
 from PySide6.QtCore import Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QApplication,
     QComboBox,
     QDockWidget,
     QLabel,
@@ -408,6 +407,13 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
+        if self._closing:  # confirmed: closes once the training has saved its model
+            if self.training_controller.running:
+                event.ignore()
+                return
+            self.shutdown()
+            event.accept()
+            return
         if not self.documents.confirm_discard():
             event.ignore()
             return
@@ -417,22 +423,23 @@ class MainWindow(QMainWindow):
             return
         self._closing = True
         self._save_settings()
-        saving = self.training_controller.running  # the wait may take seconds
-        if saving:
-            self._show_busy(self.SAVING_AT_CLOSE)
-        try:
-            self.shutdown()
-        finally:
-            if saving:
-                QApplication.restoreOverrideCursor()
+        if self.training_controller.running:
+            event.ignore()
+            self._close_after_training()
+            return
+        self.shutdown()
         event.accept()
 
-    def _show_busy(self, message: str) -> None:
-        """Say what the window waits for, before a wait that blocks its event loop:
-        the message is painted now and the pointer shows that it is busy."""
-        self.show_status(message, 0)
-        self.statusBar().repaint()
-        QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+    def _close_after_training(self) -> None:
+        """Stop the run and close when it has saved its model (that may take
+        seconds). The event loop goes on meanwhile: the window is greyed out, under
+        a busy pointer, and the status bar says what it waits for."""
+        self.show_status(self.SAVING_AT_CLOSE, 0)
+        self.setEnabled(False)
+        self.setCursor(Qt.CursorShape.WaitCursor)
+        self.training_controller.run_ended.connect(
+            self.close, Qt.ConnectionType.QueuedConnection)
+        self.training_controller.stop()
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel, quit and wait for every worker (training saves its model)."""

@@ -260,6 +260,10 @@ class TrainingController(QObject):
 
     @Slot()
     def _on_panel_stop_clicked(self) -> None:
+        self.stop()
+
+    def stop(self) -> None:
+        """Ask the run to stop; it saves its model, then `run_ended`."""
         if self._train_worker is not None:
             self._train_worker.request_stop()
             self.panel.set_state("stopping")

@@ -75,6 +75,7 @@ def make_window(qtbot, monkeypatch):
     for window in windows:
         window.close()
         assert window._closing, "the window refused to close"
+        qtbot.waitUntil(lambda w=window: not w.isVisible(), timeout=60_000)
         assert not window.threads.busy()
         assert window.suggestions.sample_thread.isFinished()
         assert window.documents.file_thread.isFinished()

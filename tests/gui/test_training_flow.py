@@ -107,38 +107,29 @@ def test_suggestions_can_follow_the_training_snapshot(
     qtbot.waitUntil(lambda: panel.state == "idle", timeout=60_000)
 
 
-def test_closing_while_training_says_it_waits_for_the_save(qtbot, make_window,
-                                                          tiny_corpus):
-    """The close waits for the training to save its model: the status bar says so,
-    painted before the wait, with a busy pointer that is gone afterwards. The end
-    of the run, delivered after the close, starts no new thread."""
-    from PySide6.QtWidgets import QApplication
-
+def test_closing_while_training_waits_for_the_save_without_blocking(
+        qtbot, make_window, tiny_corpus, monkeypatch):
+    """The close stops the run and waits for it to save its model, with the event
+    loop running: the window stays up, greyed out under a busy pointer, and says
+    why; a second close is not asked again; the window closes once the model is
+    saved, and leaves no thread running."""
     from lstmwriter.core.store import ModelStore
+    from lstmwriter.gui import dialogs
 
     w = make_window()
     w.show()
     panel = w.training
     start_endless_run(qtbot, panel, tiny_corpus, "closing")
     qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
-    seen, started = {}, []
-    shutdown, start = w.shutdown, w.threads.start
-
-    def watched_shutdown(*args):
-        seen["message"] = w.statusBar().currentMessage()
-        seen["busy"] = QApplication.overrideCursor() is not None
-        shutdown(*args)
-
-    def watched_start(worker, name):
-        thread = start(worker, name)
-        if thread is not None:
-            started.append(name)
-        return thread
-
-    w.shutdown, w.threads.start = watched_shutdown, watched_start
-    assert w.close()
-    assert seen == {"message": w.SAVING_AT_CLOSE, "busy": True}
-    assert QApplication.overrideCursor() is None
+    asked = []
+    monkeypatch.setattr(dialogs, "ask_stop_training",
+                        lambda parent: asked.append("stop") or True)
+    assert not w.close()  # not yet: it returned at once, the run still saving
+    assert w.isVisible() and not w.isEnabled()
+    assert w.statusBar().currentMessage() == w.SAVING_AT_CLOSE
+    assert w.cursor().shape() == Qt.CursorShape.WaitCursor
+    assert not w.close() and asked == ["stop"]  # asked once
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60_000)
     assert (ModelStore().root / "closing" / "config.json").is_file()
-    qtbot.wait(200)  # the run's end, queued as the training thread ended
-    assert started == [] and not w.threads.busy()
+    qtbot.wait(200)  # anything the run's end queued
+    assert not w.threads.busy()  # the scan for unfinished runs it began was waited for
