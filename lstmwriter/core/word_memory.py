@@ -38,6 +38,7 @@ _DOCUMENT_DISCOUNT = 0.5
 _FORMAT = 1
 _HIGH = "\U0010ffff"
 _PIECE = 1 << 16
+_KEPT_RANGES = 4096  # prefix ranges whose commonest words are kept
 
 
 def words_of(text: str) -> list[str]:
@@ -83,6 +84,7 @@ class WordMemory:
         self._bi = (bi_ptr, bi_w, bi_c.astype(np.float64))
         self._tri_keys = tri_keys
         self._tri = (tri_ptr, tri_w, tri_c.astype(np.float64))
+        self._top: dict[tuple[int, int, int], np.ndarray] = {}  # see _commonest
 
     # -- building and files ----------------------------------------------------
     @classmethod
@@ -195,7 +197,7 @@ class WordMemory:
         if hi - lo <= 4 * limit:
             pool = [np.arange(lo, hi)]
         else:
-            pool = [lo + np.argpartition(-self._uni[lo:hi], limit)[:limit]]
+            pool = [self._commonest(lo, hi, limit)]
         for words, counts in self._levels(history):
             inside = (words >= lo) & (words < hi)
             words, counts = words[inside], counts[inside]
@@ -206,6 +208,19 @@ class WordMemory:
         probs, total = self._probs(history, ids, lo, hi)
         order = np.argsort(-probs, kind="stable")[:limit]
         return Candidates([self.vocab[i] for i in ids[order]], probs[order] / total)
+
+    def _commonest(self, lo: int, hi: int, limit: int) -> np.ndarray:
+        """Ids of the `limit` commonest words in [lo, hi), kept: a prefix's range
+        and its counts never change, and the wide ranges (no prefix, one letter)
+        come at almost every keystroke."""
+        key = (lo, hi, limit)
+        top = self._top.get(key)
+        if top is None:
+            if len(self._top) >= _KEPT_RANGES:
+                self._top.clear()
+            top = lo + np.argpartition(-self._uni[lo:hi], limit)[:limit]
+            self._top[key] = top
+        return top
 
     def prob(self, words: Sequence[str], history: Sequence[str],
              prefix: str = "") -> np.ndarray:
