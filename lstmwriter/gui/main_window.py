@@ -59,6 +59,7 @@ class MainWindow(QMainWindow):
 
     # the status bar while a close waits for the training to save its model
     SAVING_AT_CLOSE = "Stopping the training and saving its model…"
+    TRAINING_CLOSE_GRACE_MS = 60_000  # then the close stops waiting for the run
 
     def __init__(self, store: ModelStore | None = None) -> None:
         super().__init__()
@@ -67,6 +68,7 @@ class MainWindow(QMainWindow):
         self.settings = AppSettings()
         self.threads = WorkerThreads(self)  # the one-shot workers' threads
         self._closing = False
+        self._waited_for_training = False  # the close stopped waiting for the run
 
         self._build_widgets()
         self.documents = DocumentController(self.editor, self.recovery_bar,
@@ -408,7 +410,7 @@ class MainWindow(QMainWindow):
     # -- closing -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
         if self._closing:  # confirmed: closes once the training has saved its model
-            if self.training_controller.running:
+            if self.training_controller.running and not self._waited_for_training:
                 event.ignore()
                 return
             self.shutdown()
@@ -440,6 +442,18 @@ class MainWindow(QMainWindow):
         self.training_controller.run_ended.connect(
             self.close, Qt.ConnectionType.QueuedConnection)
         self.training_controller.stop()
+        grace = QTimer(self)  # dies with the window, should it close first
+        grace.setSingleShot(True)
+        grace.timeout.connect(self._stop_waiting)
+        grace.start(self.TRAINING_CLOSE_GRACE_MS)
+
+    @Slot()
+    def _stop_waiting(self) -> None:
+        """A run that has not ended in the grace time: close anyway, with the
+        shutdown's own (blocking, bounded) wait for its thread."""
+        if self.isVisible():
+            self._waited_for_training = True
+            self.close()
 
     def shutdown(self, timeout_ms: int = 30_000) -> None:
         """Cancel, quit and wait for every worker (training saves its model)."""

@@ -133,3 +133,24 @@ def test_closing_while_training_waits_for_the_save_without_blocking(
     assert (ModelStore().root / "closing" / "config.json").is_file()
     qtbot.wait(200)  # anything the run's end queued
     assert not w.threads.busy()  # the scan for unfinished runs it began was waited for
+
+
+def test_closing_stops_waiting_for_a_run_that_does_not_end(qtbot, make_window,
+                                                           tiny_corpus):
+    """A run that ignores the close's stop is waited for only a grace time; then
+    the shutdown stops it (with its own bounded wait) and the window closes."""
+    from lstmwriter.core.store import ModelStore
+
+    w = make_window()
+    w.show()
+    panel = w.training
+    start_endless_run(qtbot, panel, tiny_corpus, "stubborn")
+    qtbot.waitUntil(lambda: len(panel.chart.train) >= 1, timeout=60_000)
+    w.TRAINING_CLOSE_GRACE_MS = 300
+    w.training_controller.stop = lambda: None  # the run does not hear the close
+    assert not w.close()
+    qtbot.wait(100)
+    assert w.isVisible() and w.training_controller.running  # still waiting
+    qtbot.waitUntil(lambda: not w.isVisible(), timeout=60_000)
+    assert (ModelStore().root / "stubborn" / "config.json").is_file()
+    assert not w.threads.busy()
