@@ -409,28 +409,24 @@ class MainWindow(QMainWindow):
 
     # -- closing -----------------------------------------------------------------
     def closeEvent(self, event: QCloseEvent) -> None:
-        if self._closing:  # confirmed: closes once the training has saved its model
-            if self.training_controller.running and not self._waited_for_training:
+        if not self._closing:
+            if not self._close_confirmed():
                 event.ignore()
                 return
-            self.shutdown()
-            event.accept()
-            return
-        if not self.documents.confirm_discard():
-            event.ignore()
-            return
-        if self.training_controller.running and \
-                not dialogs.ask_stop_training(self):
-            event.ignore()
-            return
-        self._closing = True
-        self._save_settings()
-        if self.training_controller.running:
-            event.ignore()
-            self._close_after_training()
+            self._closing = True
+            self._save_settings()
+            if self.training_controller.running:
+                self._close_after_training()
+        if self.training_controller.running and not self._waited_for_training:
+            event.ignore()  # closes when the run has saved its model
             return
         self.shutdown()
         event.accept()
+
+    def _close_confirmed(self) -> bool:
+        """The unsaved-changes prompt, then the question if a run is going."""
+        return self.documents.confirm_discard() and (
+            not self.training_controller.running or dialogs.ask_stop_training(self))
 
     def _close_after_training(self) -> None:
         """Stop the run and close when it has saved its model (that may take
