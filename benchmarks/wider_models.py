@@ -43,7 +43,7 @@ def padded(model: LSTMLanguageModel, hidden: int) -> LSTMLanguageModel:
     """`model` with `hidden` LSTM units a layer (and as wide an embedding, if the
     output layer is tied to it), the new units' weights all zero."""
     config = model.config
-    old, wide = config.rnn_size, hidden
+    old = config.rnn_size
     changes = {"rnn_size": hidden}
     if config.tie_weights:
         changes["embedding_size"] = hidden
@@ -56,9 +56,9 @@ def padded(model: LSTMLanguageModel, hidden: int) -> LSTMLanguageModel:
             for gate in range(4):
                 rows = src[gate * old:(gate + 1) * old]
                 if rows.dim() == 1:
-                    value[gate * wide:gate * wide + old] = rows
+                    value[gate * hidden:gate * hidden + old] = rows
                 else:
-                    value[gate * wide:gate * wide + old, :rows.shape[1]] = rows
+                    value[gate * hidden:gate * hidden + old, :rows.shape[1]] = rows
         else:  # embedding, output layer: the old columns
             value[tuple(slice(0, n) for n in src.shape)] = src
         new[key] = value
@@ -93,8 +93,7 @@ def main() -> None:
         for part, width in cases:
             name = f"{part}-{width}"
             folder = store.root / name
-            wide_char = padded(char.model, width) if part == "char" and width != \
-                char.model.config.rnn_size else char.model
+            wide_char = padded(char.model, width) if part == "char" else char.model
             save_copy(char, wide_char, folder)
             shutil.copy(BUNDLED / MEMORY_FILE, folder)
             wide_words = padded(words.model, width) if part == "words" else words.model

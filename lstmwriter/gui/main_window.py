@@ -447,7 +447,7 @@ class MainWindow(QMainWindow):
     def _stop_waiting(self) -> None:
         """A run that has not ended in the grace time: close anyway, with the
         shutdown's own (blocking, bounded) wait for its thread."""
-        if self.isVisible():
+        if self.training_controller.running:  # else run_ended has closed it
             self._waited_for_training = True
             self.close()
 
