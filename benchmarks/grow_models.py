@@ -36,7 +36,7 @@ def grown(model: LSTMLanguageModel, hidden: int, seed: int = 0) -> LSTMLanguageM
     generator = torch.Generator().manual_seed(seed)
     bound = 1.0 / math.sqrt(hidden)
     with torch.no_grad():
-        for name, weight in bigger.lstm.named_parameters():
+        for weight in bigger.lstm.parameters():
             for gate in range(4):  # rows of gates i, f, g, o for the new units
                 rows = weight[gate * hidden + old:(gate + 1) * hidden]
                 rows.copy_(torch.rand(rows.shape, generator=generator)
