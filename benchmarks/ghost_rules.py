@@ -114,7 +114,9 @@ RULES = {
 }
 RULES = {**{name: stateless(pick) for name, pick in RULES.items()},
          **{f"threshold {t:g} + skip passed": skipping_passed(by_value(t, t))
-            for t in THRESHOLDS}}
+            for t in THRESHOLDS},
+         **{f"by type {s:g}/{m:g} + skip passed": skipping_passed(by_value(s, m))
+            for s in (0.08, 0.1, 0.12, 0.15, 0.17) for m in (0.2, 0.22, 0.25)}}
 
 
 def main() -> None:
